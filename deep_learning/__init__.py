@@ -1,0 +1,1 @@
+"""GAN Studio's models, their shared library (`common`) and their training loops."""
