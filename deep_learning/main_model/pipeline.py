@@ -1,0 +1,84 @@
+"""`TextToImage`: prompts in, PIL images out. The one inference object the backend and the CLI use.
+
+Rebuilt from the checkpoint alone (architecture, constructor arguments, EMA weights, the text encoder
+it was trained with). Image i of a request uses noise seeded by `seed + i`, so any single image can be
+reproduced on its own, whatever else was in its batch.
+"""
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from threading import Lock
+
+import torch
+from PIL import Image
+from torch import nn
+
+from deep_learning.common.checkpoint import load_checkpoint, load_float_state, save_checkpoint
+from deep_learning.common.images import to_pil
+from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
+from deep_learning.main_model.models import build_generator
+
+GENERATOR_KIND = "text-to-image/generator"
+
+
+def export_generator(path: Path, generator: nn.Module, args: dict, meta: dict) -> Path:
+    """The small inference checkpoint: EMA generator weights in float16, constructor args, metadata."""
+    return save_checkpoint(path, kind=GENERATOR_KIND, model_args=args,
+                           state={"generator": generator.state_dict()}, meta=meta, half=True)
+
+
+def noise_for_seeds(seeds: Sequence[int], z_dim: int) -> torch.Tensor:
+    return torch.stack([torch.randn(z_dim, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
+
+
+class TextToImage:
+    def __init__(self, generator: nn.Module, encoder: PromptEncoder, meta: dict, cache_size: int = 1024):
+        self.generator = generator.eval().requires_grad_(False)
+        self.encoder = encoder
+        self.meta = meta
+        self.z_dim = generator.z_dim
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+
+    @classmethod
+    def from_checkpoint(cls, path: Path | str, encoder: PromptEncoder | None = None) -> "TextToImage":
+        checkpoint = load_checkpoint(path, kind=GENERATOR_KIND)
+        generator = build_generator(**checkpoint["model_args"])
+        generator.load_state_dict(load_float_state(checkpoint["state"]["generator"]))
+        meta = {**checkpoint["meta"], "model_args": checkpoint["model_args"]}
+        if encoder is None:
+            encoder = load_text_encoder(meta["text_encoder"])
+        elif encoder.name != meta["text_encoder"]:
+            raise ValueError(f"{path} was trained with text encoder {meta['text_encoder']!r}, not {encoder.name!r}")
+        return cls(generator, encoder, meta)
+
+    @property
+    def image_size(self) -> int:
+        return int(self.meta["model_args"]["image_size"])
+
+    def embed(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Prompt embeddings through an LRU cache: a repeated prompt costs no encoder call."""
+        with self._lock:
+            missing = [p for p in dict.fromkeys(prompts) if p not in self._cache]
+        if missing:
+            fresh = self.encoder.encode(missing)
+            with self._lock:
+                for prompt, vector in zip(missing, fresh, strict=True):
+                    self._cache[prompt] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            for p in prompts:
+                self._cache.move_to_end(p)
+            return torch.stack([self._cache[p] for p in prompts])
+
+    @torch.inference_mode()
+    def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> torch.Tensor:
+        """One image per (prompt, seed) pair in one forward pass: [-1, 1] float NCHW."""
+        text = self.embed(prompts)
+        return self.generator(noise_for_seeds(seeds, self.z_dim), text).float()
+
+    def __call__(self, prompt: str, n: int = 5, seed: int = 0) -> list[Image.Image]:
+        return to_pil(self.generate([prompt] * n, [seed + i for i in range(n)]))

@@ -1,0 +1,321 @@
+"""Trains the text-to-image GAN: `python deep_learning/main_model/training_loop.py --config=default`.
+
+Two presets share this loop: `seed001` (seed 001's architecture and losses, its swapped cross-entropy
+arguments fixed) and `default` (DF-GAN-style fusion, hinge loss, matching-aware gradient penalty,
+spectral norm, EMA, DiffAugment). Any field can be overridden: `--image_size=64 --epochs=10`.
+Runs from any working directory, on `--device=cuda` and under `torchrun --nproc_per_node=2`.
+Everything a run writes goes to deep_learning/main_model/saved/<run>/.
+"""
+
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script from any working directory
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.data.text_image import TEST, TRAIN
+from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.images import save_grid
+from deep_learning.common.paths import model_dir
+from deep_learning.common.text_encoders import load_text_encoder
+from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.main_model.augment import diff_augment
+from deep_learning.main_model.data import PromptImages, load_text_image_data
+from deep_learning.main_model.models import build_discriminator, build_generator
+from deep_learning.main_model.pipeline import export_generator
+
+TRAINING_KIND = "text-to-image/training"
+
+
+@dataclass
+class Config:
+    config: str = "default"  # the preset this run started from
+    arch: str = "dfgan"  # dfgan or seed001 (models.py)
+    dataset: str = "emoji"  # emoji, or a folder in seed 001's layout (train|test/<class>/<img>.jpg + .txt)
+    image_size: int = 32  # 32, 64 or 128 px
+    text_encoder: str = "minilm"  # minilm, or clip:<model>:<pretrained tag or file>
+    z_dim: int = 100  # noise size
+    g_width: int = 32  # generator channels at the output resolution (doubling towards 4x4)
+    d_width: int = 32  # discriminator channels at the input resolution
+    loss: str = "hinge"  # hinge, or bce (seed 001, with smoothed real labels)
+    label_smoothing: float = 0.1  # bce only: real images aim at 1 - this
+    lr_g: float = 1e-4  # Adam learning rates, generator and discriminator
+    lr_d: float = 4e-4
+    beta1: float = 0.0  # Adam betas
+    beta2: float = 0.9
+    batch_size: int = 64  # images per step over all processes
+    epochs: int = 200  # passes over the training images
+    max_minutes: float = 0  # stop after this much wall-clock training time; 0 = no limit
+    max_cpu_minutes: float = 0  # stop after this much process CPU time (all threads): a budget that other
+    #                             processes on a shared machine cannot shrink, for equal-budget comparisons
+    mismatch_weight: float = 0.5  # D loss weight of real images paired with another concept's caption
+    class_weight: float = 1.0  # auxiliary classifier loss weight (TAC-GAN), for D on reals and G on fakes
+    gp_weight: float = 2.0  # matching-aware gradient penalty (DF-GAN); 0 = off
+    gp_power: float = 6.0  # the penalty is weight * |grad|^power
+    gp_every: int = 4  # lazy regularisation: penalty every N steps, scaled by N
+    augment: bool = True  # DiffAugment (colour, translation, cutout) before D
+    text_noise: float = 0.05  # Gaussian noise on prompt embeddings (conditioning augmentation)
+    ema_decay: float = 0.999  # EMA of G for samples and the shipped weights; 0 = G itself
+    bf16: bool = True  # bfloat16 autocast (about 2x on AVX-512 CPUs)
+    channels_last: bool = True  # memory format CPUs' convolutions prefer
+    limit_concepts: int = 0  # use only the first N concepts (tests); 0 = all
+    checkpoint_every: int = 1  # epochs between checkpoints, sample grids and plots
+    keep_checkpoints: int = 2  # training checkpoints kept in the run folder
+    run: str = ""  # run folder name; default <config>-<image_size>px
+    saved: str = ""  # folder holding the run folders; default deep_learning/main_model/saved
+    resume: bool = False  # continue the run's latest checkpoint
+    seed: int = 0
+    device: str = "auto"  # auto, cpu or cuda
+    threads: int = 0  # torch CPU threads; 0 = torch's default
+
+
+PRESETS = {
+    "default": {},
+    "seed001": dict(arch="seed001", g_width=1024, d_width=64, loss="bce", lr_g=2e-4, lr_d=2e-4, beta1=0.5,
+                    beta2=0.999, gp_weight=0.0, augment=False, text_noise=0.0, ema_decay=0.0),
+}
+
+
+def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, dict]:
+    shared = {"arch": config.arch, "text_dim": text_dim, "image_size": config.image_size}
+    return ({**shared, "z_dim": config.z_dim, "width": config.g_width},
+            {**shared, "num_classes": num_classes, "width": config.d_width})
+
+
+def adversarial_d(real: torch.Tensor, fake: torch.Tensor, config: Config) -> torch.Tensor:
+    """Discriminator loss for logits that should say real / fake (either may be None)."""
+    loss = 0.0
+    if real is not None:
+        loss = loss + (F.relu(1 - real).mean() if config.loss == "hinge" else
+                       F.binary_cross_entropy_with_logits(real, torch.full_like(real, 1 - config.label_smoothing)))
+    if fake is not None:
+        loss = loss + (F.relu(1 + fake).mean() if config.loss == "hinge" else
+                       F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+    return loss
+
+
+def adversarial_g(fake: torch.Tensor, config: Config) -> torch.Tensor:
+    if config.loss == "hinge":
+        return -fake.mean()
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
+def matching_gradient_penalty(discriminator, images, text, config: Config) -> torch.Tensor:
+    """DF-GAN's MA-GP: a smooth matching score around real images with their own captions."""
+    images = images.detach().requires_grad_(True)
+    text = text.detach().requires_grad_(True)
+    _, match, _, _ = discriminator(images, text)
+    grad_images, grad_text = torch.autograd.grad(match.float().sum(), (images, text), create_graph=True)
+    norm = torch.sqrt(grad_images.flatten(1).pow(2).sum(1) + grad_text.pow(2).sum(1) + 1e-12)
+    return config.gp_weight * config.gp_every * norm.pow(config.gp_power).mean()
+
+
+class Trainer:
+    def __init__(self, config: Config):
+        self.config = config
+        self.dist = setup_distributed(config.device)
+        self.device = self.dist.device
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        seed_everything(config.seed + self.dist.rank)
+        saved = Path(config.saved) if config.saved else model_dir("main_model") / "saved"
+        self.run_dir = RunDir(saved / (config.run or f"{config.config}-{config.image_size}px"))
+        self.encoder = load_text_encoder(config.text_encoder)
+        self.data = PromptImages(load_text_image_data(config.dataset, config.image_size, config.limit_concepts),
+                                 self.encoder)
+        g_args, d_args = model_args(config, self.encoder.dim, len(self.data.data.class_names))
+        self.g_args = g_args
+        torch.manual_seed(config.seed)  # identical initial weights on every rank
+        self.generator = build_generator(**g_args).to(self.device)
+        self.discriminator = build_discriminator(**d_args).to(self.device)
+        if config.channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+            self.discriminator.to(memory_format=torch.channels_last)
+        self.ema = EMA(self.generator, config.ema_decay)
+        betas = (config.beta1, config.beta2)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas)
+        self.g = self.dist.wrap(self.generator)
+        self.d = self.dist.wrap(self.discriminator)
+        self.epoch, self.step, self.images_seen, self.train_seconds, self.cpu_seconds = 0, 0, 0, 0.0, 0.0
+        self.sample_concepts, self.sample_z = self._fixed_samples()
+        seed_everything(config.seed + 1000 * self.dist.rank + 1)
+
+    def _fixed_samples(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eight train and eight held-out prompts, six fixed noises each: the same grid every checkpoint."""
+        g = torch.Generator().manual_seed(1234)
+        picks = []
+        for split in (TRAIN, TEST):
+            concepts = torch.as_tensor(self.data.data.split_concepts(split))
+            picks.append(concepts[torch.randperm(len(concepts), generator=g)[:8]])
+        return torch.cat(picks), torch.randn(6, self.config.z_dim, generator=g)
+
+    # ------------------------------------------------------------------ state
+    def state(self) -> dict:
+        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                "ema": self.ema.model.state_dict(), "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(), "rng": rng_state(),
+                "progress": torch.tensor([self.epoch, self.step, self.images_seen]),
+                "train_seconds": torch.tensor([self.train_seconds, self.cpu_seconds], dtype=torch.float64)}
+
+    def load_state(self, path: Path) -> None:
+        state = load_checkpoint(path, kind=TRAINING_KIND, map_location=self.device)["state"]
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.ema.model.load_state_dict(state["ema"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        set_rng_state({key: value.cpu() if key == "torch" else value for key, value in state["rng"].items()})
+        self.epoch, self.step, self.images_seen = (int(v) for v in state["progress"])
+        self.train_seconds, self.cpu_seconds = (float(v) for v in state["train_seconds"])
+
+    def save(self) -> None:
+        if not self.dist.is_main:
+            return
+        meta = {"config": config_to_dict(self.config), "epoch": self.epoch, "step": self.step}
+        save_checkpoint(self.run_dir.checkpoint_path(self.epoch), kind=TRAINING_KIND,
+                        model_args=self.g_args, state=self.state(), meta=meta)
+        self.run_dir.prune_checkpoints(self.config.keep_checkpoints)
+        export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args, self.inference_meta())
+        self._samples()
+        plot_progress(self.run_dir.read_log(), ["loss_d", "loss_g", "d_accuracy", "class_accuracy_real",
+                                                "class_accuracy_fake", "images_per_s"],
+                      self.run_dir.root / "progress.png", title=self.run_dir.root.name)
+
+    def inference_meta(self) -> dict:
+        data = self.data.data
+        return {"text_encoder": self.encoder.name, "class_names": data.class_names,
+                "dataset": self.config.dataset,
+                "train_prompts": [data.concepts[c] for c in data.split_concepts(TRAIN)],
+                "test_prompts": [data.concepts[c] for c in data.split_concepts(TEST)],
+                "training": {"config": config_to_dict(self.config), "epochs": self.epoch, "steps": self.step,
+                             "images_seen": self.images_seen, "train_minutes": round(self.train_seconds / 60, 1),
+                             "cpu_minutes": round(self.cpu_seconds / 60, 1),
+                             "device": str(self.device), "processes": self.dist.world_size,
+                             "train_images": len(self.data)}}
+
+    @torch.no_grad()
+    def _samples(self) -> None:
+        text = self.data.canonical(self.sample_concepts).to(self.device)
+        n_z = len(self.sample_z)
+        z = self.sample_z.repeat(len(text), 1).to(self.device)
+        images = self.ema.model(z, text.repeat_interleave(n_z, 0)).float()
+        path = self.run_dir.samples / f"epoch{self.epoch:04d}.png"
+        save_grid(images.cpu(), path, nrow=n_z, scale=2)
+        names = [self.data.data.concepts[c] for c in self.sample_concepts.tolist()]
+        (self.run_dir.samples / "prompts.txt").write_text(
+            "".join(f"{'train' if i < 8 else 'held-out'}: {name}\n" for i, name in enumerate(names)))
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, real: torch.Tensor, concepts: torch.Tensor) -> dict:
+        config, device = self.config, self.device
+        classes = self.data.classes_of(concepts).to(device)
+        text = self.data.sample_captions(concepts).to(device)
+        if config.text_noise:
+            text = F.normalize(text + config.text_noise * torch.randn_like(text), dim=1)
+        wrong = text.roll(1, dims=0)
+        z = torch.randn(len(real), config.z_dim, device=device)
+        augment = diff_augment if config.augment else (lambda x: x)
+
+        with autocast(device, config.bf16):
+            fake = self.g(z, text)
+            rf_real, m_real, c_real, m_wrong = self.d(augment(real), text, wrong)
+            rf_fake, m_fake, _, _ = self.d(augment(fake.detach()), text)
+            loss_d = (adversarial_d(rf_real.float(), rf_fake.float(), config)
+                      + adversarial_d(m_real.float(), m_fake.float(), config)
+                      + config.mismatch_weight * adversarial_d(None, m_wrong.float(), config)
+                      + config.class_weight * F.cross_entropy(c_real.float(), classes))
+        if config.gp_weight and self.step % config.gp_every == 0:
+            with autocast(device, config.bf16):
+                loss_d = loss_d + matching_gradient_penalty(self.d, augment(real), text, config)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+
+        with autocast(device, config.bf16):
+            rf, m, c_fake, _ = self.d(augment(fake), text)
+            loss_g = (adversarial_g(rf.float(), config) + adversarial_g(m.float(), config)
+                      + config.class_weight * F.cross_entropy(c_fake.float(), classes))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.ema.update(self.generator)
+        self.step += 1
+        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
+                "d_accuracy": 0.5 * ((rf_real > 0).float().mean().item() + (rf_fake < 0).float().mean().item()),
+                "class_accuracy_real": (c_real.argmax(1) == classes).float().mean().item(),
+                "class_accuracy_fake": (c_fake.argmax(1) == classes).float().mean().item()}
+
+    def epoch_order(self) -> torch.Tensor:
+        """This rank's share of the epoch's permutation, a pure function of (seed, epoch): resumes exactly."""
+        generator = torch.Generator().manual_seed(self.config.seed * 100003 + self.epoch)
+        order = torch.randperm(len(self.data), generator=generator)
+        return order[self.dist.rank :: self.dist.world_size]
+
+    def train(self) -> Path:
+        config = self.config
+        if config.resume and (latest := self.run_dir.latest_checkpoint()):
+            self.load_state(latest)
+            self.run_dir.truncate_log(self.epoch)
+            print(f"resumed {latest} at epoch {self.epoch}, step {self.step}")
+        if self.dist.is_main:
+            self.run_dir.create().write_options(
+                {"config": asdict(config), "world_size": self.dist.world_size, "device": str(self.device)})
+        per_rank = max(1, config.batch_size // self.dist.world_size)
+        while self.epoch < config.epochs and not self._out_of_time():
+            self.generator.train()
+            self.discriminator.train()
+            order, sums, count, start, cpu_start = self.epoch_order(), {}, 0, time.time(), time.process_time()
+            steps = range(0, len(order) - per_rank + 1, per_rank)  # whole batches only (BN, DDP in step)
+            bar = tqdm(steps, desc=f"epoch {self.epoch + 1}/{config.epochs}", disable=not self.dist.is_main,
+                       leave=False)
+            for i in bar:
+                batch = order[i : i + per_rank]
+                real = self.data.images[batch].to(self.device)
+                if config.channels_last:
+                    real = real.contiguous(memory_format=torch.channels_last)
+                logs = self.train_step(real, self.data.concept[batch])
+                for key, value in logs.items():
+                    sums[key] = sums.get(key, 0.0) + value
+                count += 1
+                rate = count * per_rank * self.dist.world_size / (time.time() - start)
+                bar.set_postfix(d=f"{logs['loss_d']:.2f}", g=f"{logs['loss_g']:.2f}", img_s=f"{rate:.0f}")
+            elapsed = time.time() - start
+            self.epoch += 1
+            self.images_seen += count * per_rank * self.dist.world_size
+            self.train_seconds += elapsed
+            self.cpu_seconds += time.process_time() - cpu_start
+            means = {key: round(self.dist.mean(value / max(count, 1)), 4) for key, value in sums.items()}
+            row = {"epoch": self.epoch, "step": self.step, **means,
+                   "images_per_s": round(count * per_rank * self.dist.world_size / elapsed, 1),
+                   "train_minutes": round(self.train_seconds / 60, 2), "cpu_minutes": round(self.cpu_seconds / 60, 2)}
+            if self.dist.is_main:
+                self.run_dir.log(row)
+                print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            if self.epoch % config.checkpoint_every == 0 or self.epoch == config.epochs or self._out_of_time():
+                self.save()
+        self.dist.barrier()
+        self.dist.close()
+        return self.run_dir.root / "generator.pt"
+
+    def _out_of_time(self) -> bool:
+        config = self.config
+        return (bool(config.max_minutes) and self.train_seconds >= 60 * config.max_minutes) or \
+            (bool(config.max_cpu_minutes) and self.cpu_seconds >= 60 * config.max_cpu_minutes)
+
+
+def main(argv=None) -> Path:
+    config = parse_config(Config, argv, presets=PRESETS, description=__doc__.splitlines()[0])
+    return Trainer(config).train()
+
+
+if __name__ == "__main__":
+    main()

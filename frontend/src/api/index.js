@@ -1,0 +1,157 @@
+// The only module that knows the backend's URLs and response shapes.
+// Every function takes its parameters first and `{ signal }` last, and returns plain objects
+// whose images are ready-to-use data URLs.
+
+export const NOT_LOADED = 'This model is not loaded on the server.'
+const UNREACHABLE_HINT = 'Is it running, and does it allow requests from this page (CORS)?'
+
+/** Base URL of the backend: VITE_API_URL at build time, '' in dev (Vite proxy), else <host>:5000. */
+export function resolveApiBase(envUrl = import.meta.env.VITE_API_URL, dev = import.meta.env.DEV, loc = globalThis.location) {
+  if (envUrl) return String(envUrl).replace(/\/+$/, '')
+  if (dev) return ''
+  return `${loc.protocol}//${loc.hostname}:5000`
+}
+
+export const API_BASE = resolveApiBase()
+
+/** The backend's address as a person should read it in a message. */
+export function describeBase(base = API_BASE) {
+  return base || `${globalThis.location?.origin ?? ''} (dev proxy)`
+}
+
+export class ApiError extends Error {
+  constructor(message, { status = 0, network = false, unavailable = false, detail = '' } = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.network = network // the backend could not be reached at all
+    this.unavailable = unavailable // 503: the model behind this route is not loaded
+    this.detail = detail
+  }
+}
+
+export function toDataUrl(b64, mime = 'image/png') {
+  if (typeof b64 !== 'string' || !b64) throw new ApiError('The backend sent no image.')
+  return b64.startsWith('data:') ? b64 : `data:${mime};base64,${b64}`
+}
+
+async function readJson(res) {
+  const text = await res.text()
+  if (!text) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+async function request(path, { method = 'GET', body, json, signal } = {}) {
+  const init = { method, signal, body }
+  if (json !== undefined) {
+    init.body = JSON.stringify(json)
+    init.headers = { 'Content-Type': 'application/json' }
+  }
+  let res
+  try {
+    res = await fetch(API_BASE + path, init)
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err
+    throw new ApiError(`Cannot reach the backend at ${describeBase()}.`, { network: true, detail: UNREACHABLE_HINT })
+  }
+  const payload = await readJson(res)
+  if (res.ok) {
+    if (payload === null) throw new ApiError('The backend sent an answer that is not JSON.', { status: res.status })
+    return payload
+  }
+  const text = payload?.error || payload?.message || ''
+  if (res.status === 503) throw new ApiError(NOT_LOADED, { status: 503, unavailable: true, detail: text })
+  // A proxy in front of a backend that is down answers 502/504, or (Vite dev) an empty 500.
+  if (payload === null && (res.status === 502 || res.status === 504 || (API_BASE === '' && res.status === 500))) {
+    throw new ApiError(`Cannot reach the backend at ${describeBase()}.`, { status: res.status, network: true, detail: UNREACHABLE_HINT })
+  }
+  throw new ApiError(text || `The backend answered HTTP ${res.status}.`, { status: res.status })
+}
+
+function query(params) {
+  const q = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') q.set(key, String(value))
+  }
+  return q.toString()
+}
+
+function form(field, value, filename) {
+  const data = new FormData()
+  if (filename) data.append(field, value, filename)
+  else data.append(field, value)
+  return data
+}
+
+export async function getHealth({ signal } = {}) {
+  return request('/api/health', { signal })
+}
+
+export async function getModels({ signal } = {}) {
+  const { models = [] } = await request('/api/models', { signal })
+  return models.map((m) => ({
+    ...m,
+    samplesSrc: m.samples_url ? (/^https?:/.test(m.samples_url) ? m.samples_url : API_BASE + m.samples_url) : null,
+  }))
+}
+
+export async function getPrompts({ signal } = {}) {
+  const { train = [], test = [] } = await request('/api/prompts', { signal })
+  return { train, test }
+}
+
+/** Text to image: GET /?input=...&n=...&seed=...&model=... */
+export async function paint({ prompt, n = 5, seed, model }, { signal } = {}) {
+  const data = await request(`/?${query({ input: prompt, n, seed, model })}`, { signal })
+  return {
+    images: (data.images ?? []).map((b64) => toDataUrl(b64)),
+    seed: data.seed,
+    prompt: data.prompt ?? prompt,
+    model: data.model ?? model ?? null,
+  }
+}
+
+/** Digits on demand: the whole number as one JPEG. */
+export async function digits(value, { signal } = {}) {
+  const data = await request('/mnist', { method: 'POST', body: form('value', value), signal })
+  return { image: toDataUrl(data.img, 'image/jpeg'), message: data.message ?? '' }
+}
+
+export async function mix({ weights, seed }, { signal } = {}) {
+  const data = await request('/api/mix', { method: 'POST', json: { weights, seed }, signal })
+  return { image: toDataUrl(data.image), seed: data.seed }
+}
+
+export async function randomSample({ model, seed }, { signal } = {}) {
+  const data = await request(`/api/random?${query({ model, seed })}`, { signal })
+  return { image: toDataUrl(data.image), seed: data.seed, model }
+}
+
+export async function sketchExample({ signal } = {}) {
+  const data = await request('/api/sketch/example', { signal })
+  return { image: toDataUrl(data.image) }
+}
+
+export async function sketch(pngBlob, { signal } = {}) {
+  const data = await request('/api/sketch', { method: 'POST', body: form('image', pngBlob, 'sketch.png'), signal })
+  return { image: toDataUrl(data.image) }
+}
+
+export async function enhanceExample({ signal } = {}) {
+  const data = await request('/api/enhance/example', { signal })
+  return { image: toDataUrl(data.image) }
+}
+
+export async function enhance(file, { signal } = {}) {
+  const name = file.name || 'image.png'
+  const data = await request('/api/enhance', { method: 'POST', body: form('image', file, name), signal })
+  return {
+    lowRes: toDataUrl(data.low_res),
+    bicubic: toDataUrl(data.bicubic),
+    enhanced: toDataUrl(data.enhanced),
+  }
+}

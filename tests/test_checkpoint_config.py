@@ -1,0 +1,69 @@
+import dataclasses
+import pickle
+
+import pytest
+import torch
+
+from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict, parse_config
+
+
+def test_checkpoint_roundtrip_is_atomic_and_typed(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    path = save_checkpoint(tmp_path / "run" / "a.pt", kind="test/linear", model_args={"in": 3},
+                           state={"model": model.state_dict()}, meta={"metrics": {"fid": 1.5}})
+    assert [p.name for p in path.parent.iterdir()] == ["a.pt"]  # no temp file left behind
+    loaded = load_checkpoint(path, kind="test/linear")
+    assert loaded["model_args"] == {"in": 3} and loaded["meta"]["metrics"]["fid"] == 1.5
+    assert torch.equal(loaded["state"]["model"]["weight"], model.weight)
+
+
+def test_half_checkpoints_store_float16(tmp_path):
+    path = save_checkpoint(tmp_path / "h.pt", kind="k", model_args={}, half=True,
+                           state={"model": {"w": torch.ones(2), "steps": torch.tensor([3])}})
+    state = load_checkpoint(path)["state"]["model"]
+    assert state["w"].dtype == torch.float16 and state["steps"].dtype == torch.int64
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "garbage", "other_kind", "foreign", "code"])
+def test_broken_checkpoints_are_refused_with_their_path(tmp_path, damage):
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, kind="good", model_args={}, state={"w": torch.ones(1000)})
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:500])
+    elif damage == "garbage":
+        path.write_bytes(b"not a checkpoint at all")
+    elif damage == "other_kind":
+        save_checkpoint(path, kind="text-to-image/generator", model_args={}, state={})
+    elif damage == "foreign":
+        torch.save({"weights": torch.ones(1)}, path)
+    elif damage == "code":  # a pickle that would run code when loaded without weights_only
+        path.write_bytes(pickle.dumps(dataclasses.make_dataclass("Evil", [])()))
+    with pytest.raises(CheckpointError, match=str(path)):
+        load_checkpoint(path, kind="good")
+
+
+@dataclasses.dataclass
+class Options:
+    config: str = "small"
+    lr: float = 1e-3  # learning rate
+    steps: int = 10
+    augment: bool = True
+    sizes: tuple[int, ...] = (1, 2)
+    name: str = "run"
+
+
+def test_parse_config_overrides_and_presets():
+    presets = {"small": {}, "big": {"steps": 1000, "augment": False}}
+    options = parse_config(Options, ["--config=big", "--lr=0.5", "--sizes=3,4,5"], presets=presets)
+    assert options == Options(config="big", lr=0.5, steps=1000, augment=False, sizes=(3, 4, 5))
+    assert parse_config(Options, ["--augment=false", "--steps", "7"], presets=presets).augment is False
+    assert config_to_dict(options)["sizes"] == [3, 4, 5]
+
+
+@pytest.mark.parametrize("argv", [["--steps=ten"], ["--augment=maybe"], ["--unknown=1"], ["--config=huge"]])
+def test_parse_config_rejects_bad_values(argv):
+    with pytest.raises(SystemExit):
+        parse_config(Options, argv, presets={"small": {}})

