@@ -58,6 +58,15 @@ class TextToImage:
     def image_size(self) -> int:
         return int(self.meta["model_args"]["image_size"])
 
+    @property
+    def info(self) -> dict:
+        """What the API and the page show about this model."""
+        training = dict(self.meta.get("training", {}))
+        config = training.pop("config", {})
+        training.update({key: config[key] for key in ("config", "arch", "dataset") if key in config})
+        return {"image_size": self.image_size, "text_encoder": self.encoder.name, "training": training,
+                "metrics": self.meta.get("metrics")}
+
     def embed(self, prompts: Sequence[str]) -> torch.Tensor:
         """Prompt embeddings through an LRU cache: a repeated prompt costs no encoder call."""
         with self._lock:

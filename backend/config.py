@@ -1,0 +1,44 @@
+"""Settings with defaults, each overridable by an environment variable of the same name."""
+
+import os
+
+from deep_learning.common.paths import model_dir
+
+# name -> checkpoint path; every listed model is loaded once at start-up, or start-up fails naming the file.
+SHIPPED_MODELS = {
+    "text-to-image": model_dir("main_model") / "checkpoints" / "default.pt",
+    "emoji-dcgan": model_dir("dcgan") / "checkpoints" / "dcgan.pt",  # before digits: /example1.png's default
+    "digits": model_dir("digits_gan") / "checkpoints" / "digits.pt",
+    "sketch": model_dir("pix2pix") / "checkpoints" / "pix2pix.pt",
+    "super-resolution": model_dir("srgan") / "checkpoints" / "srgan.pt",
+}
+
+
+def _models_from_env() -> dict[str, str]:
+    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name keeps its shipped path."""
+    spec = os.environ.get("GAN_STUDIO_MODELS", "").strip()
+    if not spec:
+        return {name: str(path) for name, path in SHIPPED_MODELS.items()}
+    models = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, path = item.partition("=")
+        if not path and name not in SHIPPED_MODELS:
+            raise ValueError(f"GAN_STUDIO_MODELS names {name!r}, which has no shipped checkpoint: use name=path")
+        models[name] = path or str(SHIPPED_MODELS[name])
+    return models
+
+
+def from_environment() -> dict:
+    return {
+        "MODELS": _models_from_env(),
+        # Origins allowed to call the API from a browser; "*" only for local development.
+        "CORS_ORIGINS": [o.strip() for o in os.environ.get("CORS_ORIGINS", "*").split(",") if o.strip()],
+        "MAX_PROMPT_CHARS": int(os.environ.get("MAX_PROMPT_CHARS", "200")),
+        "MAX_IMAGES": 16,
+        "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", str(4 * 2**20))),
+        "MAX_UPLOAD_PIXELS": int(os.environ.get("MAX_UPLOAD_PIXELS", str(1024 * 1024))),
+        # Micro-batching: requests arriving within this window share one generator forward pass.
+        "BATCH_WAIT_MS": float(os.environ.get("BATCH_WAIT_MS", "5")),
+        "BATCH_MAX_IMAGES": int(os.environ.get("BATCH_MAX_IMAGES", "64")),
+        "TORCH_THREADS": int(os.environ.get("TORCH_THREADS", "0")),  # 0: torch's default
+    }

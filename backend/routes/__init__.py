@@ -1,0 +1,35 @@
+"""The HTTP routes: seed-compatible ones at the top level, the rest under /api/."""
+
+from flask import current_app
+
+from backend.errors import BadRequest, ModelUnavailable
+from backend.registry import LoadedModel
+
+TASK_NAMES = {"paint": "text-to-image", "digits": "digits", "mix": "digit mixing", "random": "random image",
+              "sketch": "sketch-to-image", "enhance": "super-resolution"}
+
+
+def loaded_models() -> dict[str, LoadedModel]:
+    return current_app.extensions["gan_studio_models"]
+
+
+def model_for(task: str, name: str | None = None) -> LoadedModel:
+    """The named model (which must serve `task`), or the first that does; 503 when none is loaded."""
+    models = loaded_models()
+    if name:
+        if name not in models:
+            raise BadRequest(f"Unknown model {name[:60]!r}; see /api/models for the loaded ones.")
+        if not models[name].has(task):
+            raise BadRequest(f"Model {name!r} does not do {TASK_NAMES[task]}.")
+        return models[name]
+    for model in models.values():
+        if model.has(task):
+            return model
+    raise ModelUnavailable(TASK_NAMES[task])
+
+
+def random_image(model: LoadedModel, seed: int):
+    """One fresh sample from a model that does random images (the digits model or an unconditional GAN)."""
+    if model.spec.kind == "digits":
+        return model.pipeline.random(seed)
+    return model.pipeline.sample(1, seed)[0]

@@ -1,0 +1,118 @@
+"""JSON endpoints under /api/: health, models, prompts, and one per demo."""
+
+import random
+
+from flask import Blueprint, abort, current_app, jsonify, request, send_file
+
+from backend import imaging, validation
+from backend.errors import BadRequest
+from backend.openapi import openapi_document
+from backend.routes import loaded_models, model_for, random_image
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+@blueprint.get("/health")
+def health():
+    return jsonify({"status": "ok", "models": list(loaded_models())})
+
+
+@blueprint.get("/models")
+def models():
+    cards = []
+    for name, model in loaded_models().items():
+        samples = model.path.parent / "samples.png"
+        cards.append(model.card(f"/api/models/{name}/samples.png" if samples.is_file() else None))
+    return jsonify({"models": cards})
+
+
+@blueprint.get("/models/<name>/samples.png")
+def model_samples(name: str):
+    model = loaded_models().get(name)
+    path = model.path.parent / "samples.png" if model else None
+    if path is None or not path.is_file():
+        abort(404, description=f"No sample grid for model {name[:60]!r}.")
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@blueprint.get("/prompts")
+def prompts():
+    """Example prompts for the page: some the model trained on, some it never saw."""
+    model = model_for("paint", request.args.get("model"))
+    meta = model.pipeline.meta
+    rng = random.Random(0)
+    pick = lambda names: rng.sample(names, min(8, len(names)))  # noqa: E731
+    return jsonify({"train": pick(meta.get("train_prompts", [])), "test": pick(meta.get("test_prompts", []))})
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise BadRequest("Send a JSON body with Content-Type: application/json.", status=415)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("The body is not a JSON object.")
+    return body
+
+
+@blueprint.post("/mix")
+def mix():
+    body = _json_body()
+    weights = validation.label_weights(body.get("weights"))
+    seed = validation.seed(body.get("seed"))
+    image = model_for("mix", body.get("model")).pipeline.mix(weights, seed=seed)
+    return jsonify({"image": imaging.encode(image, scale=4), "seed": seed})
+
+
+@blueprint.get("/random")
+def random_sample():
+    model = model_for("random", request.args.get("model"))
+    seed = validation.seed(request.args.get("seed"))
+    return jsonify({"image": imaging.encode(random_image(model, seed), scale=4), "seed": seed, "model": model.name})
+
+
+def _upload():
+    return imaging.decode_upload(request.files.get("image"), current_app.config["MAX_UPLOAD_PIXELS"])
+
+
+@blueprint.post("/sketch")
+def sketch():
+    model = model_for("sketch", request.args.get("model"))
+    return jsonify({"image": imaging.encode(model.pipeline(_upload()), scale=4)})
+
+
+@blueprint.get("/sketch/example")
+def sketch_example():
+    model = model_for("sketch", request.args.get("model"))
+    return jsonify({"image": imaging.encode(model.pipeline.example_sketch(validation.seed(request.args.get("seed"))))})
+
+
+@blueprint.post("/enhance")
+def enhance():
+    model = model_for("enhance", request.args.get("model"))
+    result = model.pipeline(_upload())
+    return jsonify({key: imaging.encode(result[key]) for key in ("low_res", "bicubic", "enhanced")})
+
+
+@blueprint.get("/enhance/example")
+def enhance_example():
+    model = model_for("enhance", request.args.get("model"))
+    seed = validation.seed(request.args.get("seed"))
+    return jsonify({"image": imaging.encode(model.pipeline.example_low_res(seed))})
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@blueprint.get("/docs")
+def docs():
+    """A small human page over the OpenAPI document (no CDN, works offline)."""
+    document = openapi_document()
+    rows = "".join(
+        f"<tr><td><code>{method.upper()}</code></td><td><code>{path}</code></td><td>{op['summary']}</td></tr>"
+        for path, operations in document["paths"].items() for method, op in operations.items())
+    return (f"<!doctype html><title>GAN Studio API</title><style>body{{font:15px system-ui;margin:2rem}}"
+            f"td{{padding:.3rem .8rem;border-bottom:1px solid #ddd}}</style><h1>GAN Studio API</h1>"
+            f"<p>{document['info']['description']} Machine-readable: <a href='/api/openapi.json'>openapi.json</a>."
+            f"</p><table>{rows}</table>")
