@@ -2,9 +2,9 @@
 
 from functools import cache
 
-ERROR = {"description": "Bad input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-UNAVAILABLE = {"description": "The model behind this route is not loaded",
-               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+ERROR = {"description": "Bad input", "content": ERROR_BODY}
+UNAVAILABLE = {"description": "The model behind this route is not loaded", "content": ERROR_BODY}
 IMAGE_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["image"], "properties": {"image": {"type": "string", "format": "binary"}}}}}}
 
@@ -30,8 +30,9 @@ def openapi_document() -> dict:
             _query("input", {"type": "string", "maxLength": 200}, "the text prompt", required=True),
             _query("n", {"type": "integer", "minimum": 1, "maximum": 16, "default": 5}, "number of images"),
             SEED, MODEL],
-            "responses": {"200": _json("Images", {"images": {"type": "array", "items": B64}, "seed": {"type": "integer"},
-                                                 "prompt": {"type": "string"}, "model": {"type": "string"}}),
+            "responses": {"200": _json("Images", {"images": {"type": "array", "items": B64},
+                                                 "seed": {"type": "integer"}, "prompt": {"type": "string"},
+                                                 "model": {"type": "string"}}),
                           "400": ERROR, "503": UNAVAILABLE}}},
         "/mnist": {"post": {"summary": "Digits on demand (seed 000): one JPEG of a number of up to 10 digits",
                             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deep_learning.common.checkpoint import CheckpointError, load_checkpoint
-
 from backend.batching import MicroBatcher
+from deep_learning.common.checkpoint import CheckpointError, load_checkpoint
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from deep_learning.common.data import emoji, mnist  # noqa: E402
-from deep_learning.common.text_encoders import load_text_encoder  # noqa: E402
+from deep_learning.common.data import emoji, mnist
+from deep_learning.common.text_encoders import load_text_encoder
 
 
 @pytest.fixture(scope="session")

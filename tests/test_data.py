@@ -31,7 +31,8 @@ def test_cached_emoji_shapes_and_labels(emoji32):
     assert emoji32.images.shape == (n, 32, 32, 3) and emoji32.images.dtype == np.uint8
     assert emoji32.concept.max() < len(emoji32.concepts)
     assert emoji32.concept_class.max() < len(emoji32.class_names)
-    assert all(captions and captions[0] == concept for captions, concept in zip(emoji32.captions, emoji32.concepts))
+    pairs = zip(emoji32.captions, emoji32.concepts, strict=True)
+    assert all(captions and captions[0] == concept for captions, concept in pairs)
     assert len(np.unique(emoji32.style)) == 2  # two art styles
     assert "country-flag" not in emoji32.class_names
     # several images per concept on average (styles and skin tones)

@@ -20,3 +20,10 @@ def tiny_text_to_image(path: Path, text_dim: int = 384, encoder: str = "minilm")
             "training": {"config": {"config": "tiny", "arch": "dfgan"}, "epochs": 0},
             "metrics": {"rows": [{"label": "tiny", "train": {"fid": 1.0}, "test": {"fid": 2.0}}], "notes": "made up"}}
     return export_generator(path, generator, args, meta)
+
+
+if __name__ == "__main__":  # python -m tests.tiny_models DIR: the checkpoints the browser tests serve
+    import sys
+
+    folder = Path(sys.argv[1])
+    print(tiny_text_to_image(folder / "text-to-image.pt"))

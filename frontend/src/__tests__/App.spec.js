@@ -11,7 +11,8 @@ vi.mock('@/api', async (importOriginal) => ({
   digits: vi.fn(),
 }))
 
-const model = (name, kind, available = true) => ({ name, kind, title: name, available, training: {}, metrics: null, samplesSrc: null })
+const TASKS = { 'text-to-image': ['paint'], digits: ['digits', 'mix', 'random'], sketch: ['sketch'] }
+const model = (name, kind, available = true) => ({ name, kind, tasks: TASKS[kind], title: name, available, training: {}, metrics: null, samplesSrc: null })
 
 async function open(hash) {
   window.location.hash = hash

