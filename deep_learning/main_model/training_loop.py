@@ -247,7 +247,7 @@ class Trainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        self.ema.update(self.generator)
+        self.ema.update(self.generator, self.step)
         self.step += 1
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
                 "d_accuracy": 0.5 * ((rf_real > 0).float().mean().item() + (rf_fake < 0).float().mean().item()),

@@ -1,0 +1,124 @@
+"""Text to image on tiny configs: shapes, learning, save/load, exact resume, prompts matter, DDP."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from deep_learning.common.checkpoint import CheckpointError
+from deep_learning.main_model.models import build_discriminator, build_generator
+from deep_learning.main_model.pipeline import TextToImage
+from deep_learning.main_model.training_loop import PRESETS, Config, Trainer, adversarial_d
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny(tmp_path, preset: str = "default", **overrides) -> Config:
+    values = {**PRESETS[preset], "config": preset, "limit_concepts": 12, "g_width": 8, "d_width": 8,
+              "batch_size": 8, "epochs": 1, "saved": str(tmp_path), "run": "tiny", "device": "cpu", "threads": 1}
+    if preset == "seed001":
+        values.update(g_width=32, d_width=8)
+    return Config(**{**values, **overrides})
+
+
+@pytest.mark.parametrize("arch", ["seed001", "dfgan"])
+@pytest.mark.parametrize("size", [32, 64])
+def test_shapes(arch, size):
+    g = build_generator(arch, text_dim=384, image_size=size, z_dim=100, width=32 if arch == "seed001" else 8)
+    d = build_discriminator(arch, text_dim=384, num_classes=7, image_size=size, width=8)
+    images = g(torch.randn(3, 100), torch.randn(3, 384))
+    assert images.shape == (3, 3, size, size) and images.abs().max() <= 1
+    real_fake, match, classes, wrong = d(images, torch.randn(3, 384), torch.randn(3, 384))
+    assert real_fake.shape == match.shape == wrong.shape == (3,) and classes.shape == (3, 7)
+    assert d(images, torch.randn(3, 384))[3] is None
+
+
+def test_bad_image_size_is_refused():
+    with pytest.raises(ValueError, match="power of two"):
+        build_generator("dfgan", text_dim=8, image_size=48)
+
+
+@pytest.mark.parametrize("preset", ["default", "seed001"])
+def test_discriminator_steps_lower_its_loss_on_a_fixed_batch(tmp_path, preset):
+    trainer = Trainer(tiny(tmp_path, preset))
+    real = trainer.data.images[:8]
+    text = trainer.data.canonical(trainer.data.concept[:8])
+    with torch.no_grad():
+        fake = trainer.generator(torch.randn(8, trainer.config.z_dim), text)
+
+    def loss():
+        rf_real, m_real, _, m_wrong = trainer.discriminator(real, text, text.roll(1, 0))
+        rf_fake, m_fake, _, _ = trainer.discriminator(fake, text)
+        return (adversarial_d(rf_real, rf_fake, trainer.config) + adversarial_d(m_real, m_fake, trainer.config)
+                + adversarial_d(None, m_wrong, trainer.config))
+
+    before = loss().item()
+    for _ in range(15):
+        trainer.opt_d.zero_grad()
+        loss().backward()
+        trainer.opt_d.step()
+    assert loss().item() < before
+
+
+def test_training_writes_a_run_folder_and_a_loadable_generator(tmp_path):
+    generator_path = Trainer(tiny(tmp_path, epochs=2)).train()
+    run = tmp_path / "tiny"
+    assert {"training_options.json", "log.jsonl", "progress.png", "generator.pt"} <= {p.name for p in run.iterdir()}
+    assert sorted(p.name for p in run.glob("checkpoint-epoch*.pt")) == ["checkpoint-epoch0001.pt",
+                                                                         "checkpoint-epoch0002.pt"]
+    assert (run / "samples" / "epoch0002.png").is_file()
+    pipeline = TextToImage.from_checkpoint(generator_path)
+    first = pipeline.generate(["red apple", "red apple"], [3, 4])
+    again = pipeline.generate(["red apple"], [4])
+    assert first.shape == (2, 3, 32, 32)
+    assert torch.allclose(first[1:], again, atol=1e-5)  # image i depends on its seed only, not on its batch
+    assert pipeline.meta["training"]["epochs"] == 2 and len(pipeline.meta["test_prompts"]) >= 1
+    images = pipeline("red apple", n=5, seed=11)
+    assert len(images) == 5 and images[0].size == (32, 32)
+    assert [im.tobytes() for im in pipeline("red apple", n=5, seed=11)] == [im.tobytes() for im in images]
+
+
+def test_different_prompts_give_different_images(tmp_path):
+    pipeline = TextToImage.from_checkpoint(Trainer(tiny(tmp_path, epochs=2)).train())
+    apple, car = pipeline.generate(["red apple", "a blue car"], [5, 5])
+    assert not torch.allclose(apple, car, atol=1e-3)
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    whole = Trainer(tiny(tmp_path / "a", epochs=2))
+    whole.train()
+    Trainer(tiny(tmp_path / "b", epochs=1)).train()
+    resumed = Trainer(tiny(tmp_path / "b", epochs=2, resume=True))
+    resumed.train()
+    assert resumed.step == whole.step == 2 * len(whole.epoch_order()) // 8
+    for name, tensor in whole.generator.state_dict().items():
+        assert torch.equal(tensor, resumed.generator.state_dict()[name]), name
+    log = [line for line in (tmp_path / "b" / "tiny" / "log.jsonl").read_text().splitlines() if line]
+    assert len(log) == 2  # one row per epoch, none repeated
+
+
+def test_encoder_mismatch_and_broken_checkpoints_are_refused(tmp_path, minilm):
+    path = Trainer(tiny(tmp_path)).train()
+    minilm_named_otherwise = type("Other", (), {"name": "clip:ViT-B-32:openai", "dim": 384})()
+    with pytest.raises(ValueError, match="trained with text encoder 'minilm'"):
+        TextToImage.from_checkpoint(path, encoder=minilm_named_otherwise)
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match=str(path)):
+        TextToImage.from_checkpoint(path, encoder=minilm)
+
+
+def test_two_processes_with_torchrun_agree_on_the_weights(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517",
+                    str(REPO / "tests" / "ddp_worker.py"), str(tmp_path)], check=True, env=env, cwd=tmp_path,
+                   timeout=300)
+    rank0, rank1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert rank0["world_size"] == 2 and rank0["step"] == rank1["step"] > 0
+    for part in ("generator", "discriminator"):
+        for name, tensor in rank0[part].items():
+            if tensor.is_floating_point() and not name.endswith(("_u", "_v", "running_mean", "running_var")):
+                assert torch.allclose(tensor, rank1[part][name], atol=1e-6), (part, name)
+    assert (tmp_path / "ddp" / "generator.pt").is_file()
