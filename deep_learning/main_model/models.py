@@ -19,6 +19,12 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 
+def _unit_scale(text: torch.Tensor) -> torch.Tensor:
+    """Encoders give unit-norm embeddings, whose components are ~1/sqrt(dim): next to 100 unit-variance
+    noise values the text would be a whisper, and G learns to ignore it. Scale to unit variance."""
+    return text * math.sqrt(text.shape[1])
+
+
 def _n_up(image_size: int, start: int) -> int:
     n = math.log2(image_size / start)
     if n < 1 or n != int(n):
@@ -43,6 +49,7 @@ class Seed001Generator(nn.Module):
         self.body = nn.Sequential(*layers, nn.Conv2d(c, 3, 3, padding=1), nn.Tanh())
 
     def forward(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        text = _unit_scale(text)
         x = torch.cat([self.noise(z[..., None, None]), self.text(text[..., None, None])], dim=1)
         return self.body(x)
 
@@ -64,7 +71,7 @@ class Seed001Discriminator(nn.Module):
         self.classes = nn.Conv2d(c, num_classes, 4)
 
     def _match(self, h: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        t = self.text(text)[..., None, None].expand(-1, -1, *h.shape[-2:])
+        t = self.text(_unit_scale(text))[..., None, None].expand(-1, -1, *h.shape[-2:])
         return self.match(torch.cat([h, t], 1)).flatten(1)[:, 0]
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, wrong_text: torch.Tensor | None = None):
@@ -119,7 +126,7 @@ class DFGenerator(nn.Module):
         self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 3, 3, padding=1), nn.Tanh())
 
     def forward(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        cond = torch.cat([z, text], dim=1)
+        cond = torch.cat([z, _unit_scale(text)], dim=1)
         x = self.fc(z).view(len(z), -1, 4, 4)
         for block in self.blocks:
             x = block(x, cond)
@@ -154,7 +161,7 @@ class DFDiscriminator(nn.Module):
                                    spectral_norm(nn.Conv2d(c, 1, 4)))
 
     def _match(self, h: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        t = self.text(text)[..., None, None].expand(-1, -1, *h.shape[-2:])
+        t = self.text(_unit_scale(text))[..., None, None].expand(-1, -1, *h.shape[-2:])
         return self.match(torch.cat([h, t], dim=1)).flatten(1)[:, 0]
 
     def forward(self, images: torch.Tensor, text: torch.Tensor, wrong_text: torch.Tensor | None = None):
