@@ -4,6 +4,7 @@ emoji: Unicode subcategory from 32 px emoji (all real images; 10% of images held
 accuracy). mnist: the digit, trained on the 60k training set, reported on the 10k test set.
 """
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ def train(config: Config) -> dict:
         state={"model": model.state_dict()},
         meta={"dataset": config.dataset, "class_names": names, "config": config_to_dict(config), "metrics": metrics},
     )
+    out.with_suffix(".json").write_text(json.dumps({"dataset": config.dataset, **metrics}, indent=2) + "\n")
     print(f"{config.dataset} classifier: validation accuracy {val_accuracy:.4f} on {len(xv)} real images -> {out}")
     return metrics
 
