@@ -15,10 +15,14 @@ SHIPPED_MODELS = {
 
 
 def _models_from_env() -> dict[str, str]:
-    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name keeps its shipped path."""
+    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name keeps its shipped path.
+
+    Without it, every shipped checkpoint present in the repo is served (a model still in training has
+    none yet, and its tab says so). A listed checkpoint that is missing or broken stops start-up.
+    """
     spec = os.environ.get("GAN_STUDIO_MODELS", "").strip()
     if not spec:
-        return {name: str(path) for name, path in SHIPPED_MODELS.items()}
+        return {name: str(path) for name, path in SHIPPED_MODELS.items() if path.is_file()}
     models = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, path = item.partition("=")

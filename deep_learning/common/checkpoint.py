@@ -51,6 +51,7 @@ def save_checkpoint(
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files: a server running as another user could not read them
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
