@@ -28,6 +28,7 @@ def test_shipped_mnist_classifier_is_at_least_99_percent(mnist_cache):
 def test_shipped_emoji_classifier_knows_real_emoji(emoji32):
     model, meta = load_classifier(SHIPPED["emoji"])
     assert meta["class_names"] == emoji32.class_names
-    logits = classify(model, from_uint8(emoji32.images[:300]))
-    accuracy = (logits.argmax(1) == torch.as_tensor(emoji32.image_class()[:300])).float().mean()
+    rows = slice(0, None, 10)  # spread over every category, not only the first (smileys)
+    logits = classify(model, from_uint8(emoji32.images[rows]))
+    accuracy = (logits.argmax(1) == torch.as_tensor(emoji32.image_class()[rows])).float().mean()
     assert accuracy > 0.5  # 95 classes: chance is about 1%
