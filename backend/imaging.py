@@ -41,13 +41,15 @@ def decode_upload(file, max_pixels: int) -> Image.Image:
         raise BadRequest("The uploaded file is empty.")
     try:
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:  # Pillow's own guard, far above our limit
+        raise BadRequest(f"The image has too many pixels; the limit is {max_pixels}.") from error
     except (UnidentifiedImageError, OSError) as error:
         raise BadRequest("The uploaded file is not an image Pillow can read.") from error
     if image.format not in ALLOWED_FORMATS:
         raise BadRequest(f"Unsupported image format {image.format}: upload a PNG or JPEG image.")
     width, height = image.size
     if width * height > max_pixels or width < 1 or height < 1:
-        raise BadRequest(f"Image is {width}x{height} pixels; the limit is {max_pixels} pixels.")
+        raise BadRequest(f"The image has too many pixels ({width}x{height}); the limit is {max_pixels}.")
     try:
         image.load()
     except (OSError, ValueError, Image.DecompressionBombError) as error:
