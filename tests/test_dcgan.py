@@ -12,7 +12,7 @@ from deep_learning.common.checkpoint import load_checkpoint
 from deep_learning.common.data.text_image import TextImageData
 from deep_learning.dcgan import training_loop
 from deep_learning.dcgan.models import KIND, Discriminator, Generator
-from deep_learning.dcgan.pipeline import RandomImagePipeline
+from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
 
 
 def fake_emoji(size: int = 32, count: int = 48) -> TextImageData:
@@ -21,7 +21,8 @@ def fake_emoji(size: int = 32, count: int = 48) -> TextImageData:
     yy, xx = np.mgrid[:size, :size]
     images = np.full((count, size, size, 3), 255, np.uint8)
     for image in images:
-        cx, cy, r = rng.uniform(size * 0.3, size * 0.7, 2).tolist() + [rng.uniform(size * 0.15, size * 0.35)]
+        cx, cy = rng.uniform(size * 0.3, size * 0.7, 2)
+        r = rng.uniform(size * 0.15, size * 0.35)
         image[(xx - cx) ** 2 + (yy - cy) ** 2 < r**2] = rng.integers(0, 256, 3)
     concepts = count // 2
     return TextImageData(
@@ -32,19 +33,26 @@ def fake_emoji(size: int = 32, count: int = 48) -> TextImageData:
     )
 
 
-@pytest.fixture
-def tiny(monkeypatch, tmp_path):
-    """Training runs go to tmp_path and read fake emoji; returns a function making tiny configs."""
-    monkeypatch.setattr(training_loop, "load_emoji", lambda size: fake_emoji(size))
-    monkeypatch.setattr(training_loop, "model_dir", lambda name: tmp_path / name)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Training runs go to a temporary folder and read fake emoji; returns a function making tiny configs."""
     threads = torch.get_num_threads()  # the tiny preset trains on one thread; give the others theirs back
+    root = tmp_path_factory.mktemp("dcgan")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training_loop, "load_emoji", lambda size: fake_emoji(size))
+        patch.setattr(training_loop, "model_dir", lambda name: root / name)
 
-    def make(**overrides) -> training_loop.Config:
-        values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test", **overrides}
-        return training_loop.Config(**values)
+        def make(**overrides) -> training_loop.Config:
+            values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test", **overrides}
+            return training_loop.Config(**values)
 
-    yield make
+        yield make
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def shipped(tiny):
+    return training_loop.train(tiny(run="shipped")) / "dcgan.pt"
 
 
 @pytest.mark.parametrize("size", [32, 64])
@@ -67,8 +75,8 @@ def test_seed_architecture():
     assert any(isinstance(m, torch.nn.Dropout) and m.p == 0.4 for m in discriminator.modules())
 
 
-def test_training_writes_run(tiny):
-    run = training_loop.train(tiny())
+def test_training_writes_run(shipped):
+    run = shipped.parent
     rows = [line for line in (run / "log.jsonl").read_text().splitlines() if line]
     assert len(rows) == 2
     assert (run / "samples" / "epoch0002.png").is_file() and (run / "progress.png").is_file()
@@ -77,21 +85,20 @@ def test_training_writes_run(tiny):
     assert all(v.dtype == torch.float16 for v in shipped["state"]["generator"].values() if v.is_floating_point())
 
 
-def test_resume_continues_at_the_same_step(tiny):
-    straight = training_loop.train(tiny(run="straight", epochs=3))
-    training_loop.train(tiny(run="resumed", epochs=2))
-    resumed = training_loop.train(tiny(run="resumed", epochs=3, resume=True))
-    a = load_checkpoint(straight / "checkpoint-epoch0003.pt")["state"]
-    b = load_checkpoint(resumed / "checkpoint-epoch0003.pt")["state"]
+def test_resume_continues_at_the_same_step(tiny, shipped):
+    """One epoch, stop, resume for the second: the same weights as the two epochs in one go."""
+    training_loop.train(tiny(run="resumed", epochs=1))
+    resumed = training_loop.train(tiny(run="resumed", epochs=2, resume=True))
+    a = load_checkpoint(shipped.parent / "checkpoint-epoch0002.pt")["state"]
+    b = load_checkpoint(resumed / "checkpoint-epoch0002.pt")["state"]
     assert a["step"] == b["step"]
     for key, value in a["generator"].items():
         torch.testing.assert_close(b["generator"][key], value, msg=key)
-    assert len((resumed / "log.jsonl").read_text().splitlines()) == 3
+    assert len((resumed / "log.jsonl").read_text().splitlines()) == 2
 
 
-def test_pipeline_round_trip(tiny):
-    run = training_loop.train(tiny(epochs=1))
-    first, second = (RandomImagePipeline.from_checkpoint(run / "dcgan.pt") for _ in range(2))
+def test_pipeline_round_trip(shipped):
+    first, second = (RandomImagePipeline.from_checkpoint(shipped) for _ in range(2))
     images = first.sample(3, seed=5)
     assert [image.size for image in images] == [(32, 32)] * 3 and images[0].mode == "RGB"
     assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(images, second.sample(3, seed=5),
@@ -113,3 +120,12 @@ def test_image_folder(tmp_path):
     (folder / "notes.txt").write_text("not an image")
     train, test = training_loop.load_images(training_loop.Config(data=str(tmp_path / "cars")))
     assert train.shape == (11, 32, 32, 3) and test.shape == (1, 32, 32, 3) and train.dtype == np.uint8
+
+
+@pytest.mark.skipif(not SHIPPED_CHECKPOINT.is_file(), reason="no shipped checkpoint")
+def test_shipped_checkpoint():
+    """What the backend loads: small, evaluated, and it draws."""
+    assert SHIPPED_CHECKPOINT.stat().st_size < 10 * 2**20
+    pipeline = RandomImagePipeline.from_checkpoint()
+    assert pipeline.info["metrics"]["rows"] and pipeline.info["metrics"]["notes"]
+    assert pipeline.sample(1, seed=0)[0].size == (32, 32)

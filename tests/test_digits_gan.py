@@ -6,6 +6,10 @@ made-up 28 px blobs otherwise, so the tests pass on a fresh clone without `make 
 
 import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -233,3 +237,20 @@ def test_baseline_preset_is_one_hot_without_classifier(mnist_slice, tmp_path):
     assert "classifier" not in state
     config = load_checkpoint(tmp_path / "base.pt")["meta"]["config"]
     assert config["pan"] == 0.0 and config["class_weight"] == 0.0
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_train_and_resume(tmp_path, request):
+    """DDP over gloo: two processes share each epoch; a resumed run continues the step count."""
+    if "slow" not in request.config.option.markexpr:
+        pytest.skip("starts four Python processes: run with -m slow")
+    script = Path(training_loop.__file__)
+    flags = [*TINY_FLAGS, f"--saved={tmp_path}", "--limit=128", f"--out={tmp_path / 'd.pt'}"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script)]
+    subprocess.run([*command, *flags, "--epochs=1"], check=True, env=env, capture_output=True)
+    subprocess.run([*command, *flags, "--epochs=2", "--resume"], check=True, env=env, capture_output=True)
+    rows = [json.loads(line) for line in (tmp_path / "can" / "log.jsonl").read_text().splitlines()]
+    assert [(row["epoch"], row["step"]) for row in rows] == [(1, 4), (2, 8)]  # 128 digits / 2 processes / 16
+    assert json.loads((tmp_path / "can" / "training_options.json").read_text())["world_size"] == 2
+    assert DigitsPipeline.from_checkpoint(tmp_path / "d.pt").digits("12").size == (56, 28)

@@ -19,7 +19,7 @@ def test_evaluate_real_and_a_tiny_model(tmp_path, emoji32):
     assert report["samples"] == {"train": 12, "test": 12} and report["references"]["test"] > 0
     for split in ("train", "test"):
         assert 0 <= real[split]["fid"] < tiny[split]["fid"]  # real images are closer to real ones than noise
-        assert 1.0 <= real[split]["is"] and 0 <= real[split]["class_accuracy"] <= 1
+        assert real[split]["is"] >= 1.0 and 0 <= real[split]["class_accuracy"] <= 1
     assert json.loads(out.with_suffix(".json").read_text())["rows"][1]["label"] == "tiny"
     table = out.with_suffix(".md").read_text()
     assert "| real data |" in table and "12 train-prompt and 12 held-out-prompt images" in table

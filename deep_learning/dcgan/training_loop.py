@@ -1,0 +1,286 @@
+"""Trains seed 002's DCGAN: `python deep_learning/dcgan/training_loop.py [--config=baseline] [--key=value ...]`.
+
+Default data: the 32 px emoji training images (held-out concepts stay out, for the evaluation);
+`--data=<folder>` trains on any image folder instead (CompCars-style: every image below it,
+centre-cropped). `--resume=true` continues the run from its latest checkpoint, with the same data order
+and noise. Under `torchrun --nproc_per_node=2` each process trains on its shard of every batch.
+Writes `saved/<run>/`: training_options.json, log.jsonl, checkpoint-epochNNNN.pt, samples/, progress.png,
+and at the end `dcgan.pt`, the inference checkpoint (EMA generator) that evaluate.py scores and ships.
+"""
+
+import copy
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script from any working directory
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.data.emoji import load_emoji
+from deep_learning.common.data.folders import load_image_folder
+from deep_learning.common.data.text_image import TEST, TRAIN
+from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.paths import model_dir
+from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.dcgan.models import KIND, Discriminator, Generator, init_weights
+
+TRAINING_KIND = "dcgan/training"
+
+
+@dataclass
+class Config:
+    config: str = "baseline"  # the preset this run started from
+    data: str = "emoji"  # "emoji" or a folder of images (CompCars-style), centre-cropped to image_size
+    image_size: int = 32  # 32 (the seed's) or 64: one more up/down-sampling stage
+    z_dim: int = 100  # noise length
+    g_dense_channels: int = 256  # the dense layer's 4x4 feature maps
+    g_channels: int = 128  # channels of every transposed-convolution stage
+    d_channels: tuple[int, ...] = (64, 128, 128, 256)  # discriminator: 3x3 stem, then one per stride-2 stage
+    d_dropout: float = 0.4  # dropout before the discriminator's logit
+    epochs: int = 16  # passes over the training images
+    batch_size: int = 64  # images per step, over all processes
+    lr_g: float = 2e-4  # Adam learning rates, the seed's 0.0002 ...
+    lr_d: float = 2e-4
+    beta1: float = 0.5  # ... and beta_1 = 0.5
+    real_label: float = 0.9  # one-sided label smoothing (the seed's "future work"); 1.0 turns it off
+    flip: bool = True  # random horizontal flips of training images
+    ema_decay: float = 0.995  # EMA of the generator's weights (warmed up over the first steps)
+    bf16: bool = True  # bfloat16 autocast (about 2x on AVX-512 CPUs)
+    channels_last: bool = True  # memory format for the convolutions (faster on CPU with bf16)
+    threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
+    checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)
+    keep_checkpoints: int = 2  # newest training checkpoints kept in the run folder
+    sample_every: int = 1  # epochs between sample grids
+    limit: int = 0  # use only the first N training images (tests); 0 = all
+    run: str = ""  # run folder name under deep_learning/dcgan/saved/; default: the preset's name
+    resume: bool = False  # continue from the run folder's latest checkpoint
+    seed: int = 0
+    device: str = "auto"  # auto, cpu or cuda
+
+
+PRESETS = {
+    "baseline": {},  # seed 002's architecture and optimiser at 32 px
+    "tiny": {"g_dense_channels": 16, "g_channels": 8, "d_channels": (8, 8, 8, 16), "z_dim": 8, "epochs": 2,
+             "batch_size": 8, "checkpoint_every": 1, "bf16": False, "threads": 1},  # tests: seconds on a CPU
+}
+
+
+def load_images(config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """(training images, held-out images), uint8 NHWC at `image_size`."""
+    if config.data == "emoji":
+        data = load_emoji(64 if config.image_size > 32 else 32)
+        images = data.images
+        if images.shape[1] != config.image_size:
+            images = resize_uint8(images, config.image_size)
+        train, test = images[data.split_images(TRAIN)], images[data.split_images(TEST)]
+    else:  # a plain folder: a deterministic tenth is held out
+        images = load_image_folder(Path(config.data), config.image_size)
+        order = np.random.default_rng(config.seed).permutation(len(images))
+        cut = len(images) // 10
+        train, test = images[np.sort(order[cut:])], images[np.sort(order[:cut])]
+    return (train[: config.limit] if config.limit else train), test
+
+
+def resize_uint8(images: np.ndarray, size: int) -> np.ndarray:
+    x = F.interpolate(from_uint8(images), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def build_models(config: Config) -> tuple[Generator, Discriminator, dict]:
+    model_args = {"z_dim": config.z_dim, "image_size": config.image_size,
+                  "dense_channels": config.g_dense_channels, "channels": config.g_channels}
+    generator = Generator(**model_args)
+    discriminator = Discriminator(config.image_size, config.d_channels, config.d_dropout)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    return generator, discriminator, model_args
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(generator: Generator, device, batches: int = 16, batch_size: int = 64,
+                          seed: int = 12345) -> Generator:
+    """BatchNorm statistics for the EMA weights: EMA copies the live generator's running statistics,
+    which belong to other weights. Averages batch statistics over fresh noise instead (in place)."""
+    norms = [m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    noise = torch.Generator().manual_seed(seed)
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average
+    generator.train()
+    for _ in range(batches):
+        generator(torch.randn(batch_size, generator.z_dim, generator=noise).to(device))
+    for norm in norms:
+        norm.momentum = 0.1
+    return generator.eval()
+
+
+def epoch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
+    """The data order of one epoch, a function of (seed, epoch) alone: identical after a resume."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+
+
+def gather_rng(world_size: int) -> list[dict]:
+    """Every process's RNG state (rank order), so a resumed DDP run draws the same noise on each rank."""
+    if world_size == 1:
+        return [rng_state()]
+    states = [None] * world_size
+    dist.all_gather_object(states, rng_state())
+    return states
+
+
+def train(config: Config) -> Path:
+    """Trains and returns the run folder; `<run>/dcgan.pt` holds the inference checkpoint."""
+    ddp = setup_distributed(config.device)
+    device = ddp.device
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed + ddp.rank)
+    run = RunDir(model_dir("dcgan") / "saved" / (config.run or config.config))
+    train_images, _ = load_images(config)
+    real_all = torch.as_tensor(train_images)
+    fmt = torch.channels_last if config.channels_last else torch.contiguous_format
+
+    generator, discriminator, model_args = build_models(config)
+    generator.to(device, memory_format=fmt)
+    discriminator.to(device, memory_format=fmt)
+    ema = EMA(generator, config.ema_decay)
+    opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
+    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
+    latest = run.latest_checkpoint() if config.resume else None
+    if latest is not None:
+        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
+        generator.load_state_dict(state["generator"])
+        discriminator.load_state_dict(state["discriminator"])
+        ema.model.load_state_dict(state["ema"])
+        opt_g.load_state_dict(state["optimizer_g"])
+        opt_d.load_state_dict(state["optimizer_d"])
+        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
+        cpu_seconds = float(state.get("cpu_seconds", 0.0))
+        rngs = state["rng"]
+        set_rng_state(rngs[ddp.rank] if len(rngs) == ddp.world_size else rngs[0])
+        if ddp.is_main:
+            run.truncate_log(start_epoch)
+            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
+    elif ddp.is_main:
+        run.create()
+        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_images": len(real_all)})
+        (run.root / "log.jsonl").write_text("")
+    ddp.barrier()
+    g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
+
+    fixed_noise = torch.randn(64, config.z_dim, generator=torch.Generator().manual_seed(config.seed)).to(device)
+    local_batch = max(1, config.batch_size // ddp.world_size)
+    steps_per_epoch = len(real_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(real_all)} training images are fewer than one batch of {config.batch_size}")
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        generator.train()
+        discriminator.train()
+        order = epoch_order(len(real_all), epoch, config.seed)
+        sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
+        started, cpu_started = time.time(), time.process_time()
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
+                   leave=False, mininterval=2.0)
+        for i in bar:
+            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+            real = from_uint8(real_all[rows])
+            if config.flip:
+                real = torch.where(torch.rand(len(real), 1, 1, 1) < 0.5, real.flip(-1), real)
+            real = real.to(device, memory_format=fmt)
+            noise = torch.randn(local_batch, config.z_dim).to(device)
+            with autocast(device, config.bf16):
+                fake = g_train(noise)
+                # the discriminator sees real and fake batches apart (seed 002: BatchNorm mixes them otherwise)
+                opt_d.zero_grad(set_to_none=True)
+                logits_real = d_train(real).float()
+                targets = torch.full_like(logits_real, config.real_label)
+                loss_real = F.binary_cross_entropy_with_logits(logits_real, targets)
+                loss_real.backward()
+                logits_fake = d_train(fake.detach()).float()
+                loss_fake = F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
+                loss_fake.backward()
+                opt_d.step()
+                # the generator step goes through the plain discriminator: its gradients are not wanted
+                opt_g.zero_grad(set_to_none=True)
+                logits_g = discriminator(fake).float()
+                loss_g = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
+                loss_g.backward()
+                opt_g.step()
+            step += 1
+            ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
+            ema.update(generator)
+            values = {"loss_d": (loss_real + loss_fake).item(), "loss_g": loss_g.item(),
+                      "d_real": torch.sigmoid(logits_real).mean().item(),
+                      "d_fake": torch.sigmoid(logits_fake).mean().item()}
+            for key, value in values.items():
+                sums[key] += value
+            rate = (i + 1) * config.batch_size / (time.time() - started)
+            bar.set_postfix(d=f"{values['loss_d']:.3f}", g=f"{values['loss_g']:.3f}", img_s=f"{rate:.0f}")
+        elapsed = time.time() - started
+        seconds += elapsed
+        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
+        row = {"epoch": epoch, "step": step, **{k: round(ddp.mean(v / steps_per_epoch), 4) for k, v in sums.items()},
+               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
+               "cpu_seconds": round(cpu_seconds, 1)}
+        rngs = gather_rng(ddp.world_size)  # every rank takes part, even when only rank 0 writes
+        if ddp.is_main:
+            run.log(row)
+            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            if epoch % config.sample_every == 0 or epoch == config.epochs:
+                sampler = recalibrate_batchnorm(copy.deepcopy(ema.model), device)
+                with torch.no_grad():
+                    save_grid(sampler(fixed_noise).float(), run.samples / f"epoch{epoch:04d}.png", nrow=8, scale=2)
+                plot_progress(run.read_log(), ["loss_d", "loss_g", "d_real", "d_fake"], run.root / "progress.png",
+                              title=f"DCGAN {run.root.name}")
+            if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
+                save_checkpoint(
+                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args,
+                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                           "ema": ema.model.state_dict(), "optimizer_g": opt_g.state_dict(),
+                           "optimizer_d": opt_d.state_dict(), "epoch": epoch, "step": step, "seconds": seconds,
+                           "cpu_seconds": cpu_seconds, "rng": rngs},
+                    meta={"config": config_to_dict(config)},
+                )
+                run.prune_checkpoints(config.keep_checkpoints)
+        ddp.barrier()
+    if ddp.is_main:
+        export_generator(run, ema.model, model_args, config, step, (seconds, cpu_seconds), len(real_all),
+                         ddp.world_size, device)
+    ddp.close()
+    return run.root
+
+
+def export_generator(run: RunDir, ema_generator: Generator, model_args: dict, config: Config, steps: int,
+                     seconds: tuple[float, float], images: int, world_size: int, device) -> Path:
+    """`seconds`: (wall-clock, this process's CPU) training time."""
+    """The inference checkpoint: the EMA generator (BatchNorm recalibrated), float16, with its story."""
+    generator = recalibrate_batchnorm(copy.deepcopy(ema_generator), device).cpu()
+    data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
+    meta = {
+        "title": "Random images (DCGAN)",
+        "description": f"Seed 002's DCGAN: {config.image_size}x{config.image_size} colour images from "
+                       f"{config.z_dim} numbers of noise; trained on {data}. Every seed gives its own image.",
+        "image_size": config.image_size,
+        "training": {"data": data, "images": images, "epochs": config.epochs, "steps": steps,
+                     "seconds": round(seconds[0], 1), "cpu_seconds": round(seconds[1], 1),
+                     "processes": world_size, "device": str(device),
+                     "config": config_to_dict(config)},
+        "metrics": {"rows": [], "notes": "not evaluated yet: run deep_learning/dcgan/evaluate.py"},
+    }
+    return save_checkpoint(run.root / "dcgan.pt", kind=KIND, model_args=model_args,
+                           state={"generator": generator.state_dict()}, meta=meta, half=True)
+
+
+if __name__ == "__main__":
+    train(parse_config(Config, presets=PRESETS, description=__doc__.splitlines()[0]))

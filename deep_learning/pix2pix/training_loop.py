@@ -1,0 +1,264 @@
+"""Trains Pix2Pix, sketch -> colour image: `python deep_learning/pix2pix/training_loop.py [--key=value ...]`.
+
+Pairs: `sketch_from_image(emoji)` -> the 64 px emoji, for the training concepts (held-out concepts stay
+out for the evaluation); `--data=<folder>` builds the pairs from any image folder instead. Loss: the
+PatchGAN's adversarial loss + lambda (100) * L1, as in the paper. `--resume=true` continues from the latest
+checkpoint with the same data order; `torchrun --nproc_per_node=2` splits every batch between processes.
+Writes `saved/<run>/`: options, log.jsonl, checkpoints, samples/ (rows: sketch, Pix2Pix, original),
+progress.png, and at the end `pix2pix.pt`, the inference checkpoint that evaluate.py scores and ships.
+"""
+
+import copy
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script from any working directory
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.data.emoji import load_emoji
+from deep_learning.common.data.folders import load_image_folder
+from deep_learning.common.data.text_image import TEST, TRAIN
+from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.paths import model_dir
+from deep_learning.common.training import RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator, init_weights
+from deep_learning.pix2pix.sketch import sketch_from_image
+
+TRAINING_KIND = "pix2pix/training"
+EXAMPLES = 32  # held-out images stored in the shipped checkpoint for the "example" button
+
+
+@dataclass
+class Config:
+    config: str = "emoji64"  # the preset this run started from
+    data: str = "emoji"  # "emoji" or a folder of images, centre-cropped to image_size
+    image_size: int = 64  # sketch and image size (a power of two)
+    channels: int = 32  # U-Net width of the outermost stage, doubling inwards ...
+    max_channels: int = 128  # ... up to this
+    dropout: float = 0.5  # in the innermost decoder stages, while training (pix2pix's noise)
+    d_channels: int = 32  # PatchGAN width of the first stage
+    d_layers: int = 2  # PatchGAN depth: 2 gives ~34 px patches on 64 px images
+    epochs: int = 14  # passes over the training pairs
+    batch_size: int = 16  # pairs per step, over all processes
+    lr: float = 2e-4  # Adam, both networks (the paper's)
+    beta1: float = 0.5
+    l1_weight: float = 100.0  # lambda: L1 against the original vs. the adversarial loss (the paper's 100)
+    flip: bool = True  # random horizontal flips of both images
+    thicken: float = 0.2  # chance of thickening a training sketch's strokes by 1 px (canvas pens vary)
+    bf16: bool = True  # bfloat16 autocast (about 2x on AVX-512 CPUs)
+    channels_last: bool = True
+    threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
+    checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)
+    keep_checkpoints: int = 2
+    sample_every: int = 1  # epochs between sample grids
+    val_images: int = 128  # held-out pairs for the per-epoch L1 in the log
+    limit: int = 0  # use only the first N training pairs (tests); 0 = all
+    run: str = ""  # run folder under deep_learning/pix2pix/saved/; default: the preset's name
+    resume: bool = False
+    seed: int = 0
+    device: str = "auto"  # auto, cpu or cuda
+
+
+PRESETS = {
+    "emoji64": {},  # 64 px emoji sketches
+    "tiny": {"image_size": 16, "channels": 4, "max_channels": 8, "d_channels": 4, "epochs": 2, "batch_size": 4,
+             "checkpoint_every": 1, "val_images": 4, "bf16": False, "threads": 1},  # tests: seconds on a CPU
+}
+
+
+def load_pairs(config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) uint8 NHWC colour images at image_size; sketches are made from them."""
+    if config.data == "emoji":
+        data = load_emoji(64 if config.image_size > 32 else 32)
+        images = data.images
+        if images.shape[1] != config.image_size:
+            x = F.interpolate(from_uint8(images), size=config.image_size, mode="bilinear", antialias=True)
+            images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        train, test = images[data.split_images(TRAIN)], images[data.split_images(TEST)]
+    else:
+        images = load_image_folder(Path(config.data), config.image_size)
+        order = np.random.default_rng(config.seed).permutation(len(images))
+        cut = len(images) // 10
+        train, test = images[np.sort(order[cut:])], images[np.sort(order[:cut])]
+    return (train[: config.limit] if config.limit else train), test
+
+
+def sketches_of(images: np.ndarray) -> torch.Tensor:
+    """uint8 NHWC images -> [N, 1, H, W] float sketches in [-1, 1]."""
+    return from_uint8(np.stack([sketch_from_image(image) for image in images])[..., None])
+
+
+def thicken(sketch: torch.Tensor) -> torch.Tensor:
+    """Strokes (-1) one pixel wider: a min-filter."""
+    return -F.max_pool2d(-sketch, 3, stride=1, padding=1)
+
+
+def build_models(config: Config) -> tuple[UNetGenerator, PatchDiscriminator, dict]:
+    model_args = {"image_size": config.image_size, "channels": config.channels,
+                  "max_channels": config.max_channels, "dropout": config.dropout}
+    generator = UNetGenerator(**model_args)
+    discriminator = PatchDiscriminator(channels=config.d_channels, layers=config.d_layers)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    return generator, discriminator, model_args
+
+
+def gather_rng(world_size: int) -> list[dict]:
+    """Every process's RNG state (rank order), so a resumed DDP run draws the same dropout on each rank."""
+    if world_size == 1:
+        return [rng_state()]
+    states = [None] * world_size
+    dist.all_gather_object(states, rng_state())
+    return states
+
+
+def train(config: Config) -> Path:
+    """Trains and returns the run folder; `<run>/pix2pix.pt` holds the inference checkpoint."""
+    ddp = setup_distributed(config.device)
+    device = ddp.device
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed + ddp.rank)
+    run = RunDir(model_dir("pix2pix") / "saved" / (config.run or config.config))
+    train_images, test_images = load_pairs(config)
+    images_all, sketches_all = torch.as_tensor(train_images), sketches_of(train_images)
+    val_images = from_uint8(test_images[: config.val_images]).to(device)
+    val_sketches = sketches_of(test_images[: config.val_images]).to(device)
+    fmt = torch.channels_last if config.channels_last else torch.contiguous_format
+
+    generator, discriminator, model_args = build_models(config)
+    generator.to(device, memory_format=fmt)
+    discriminator.to(device, memory_format=fmt)
+    opt_g = torch.optim.Adam(generator.parameters(), config.lr, betas=(config.beta1, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr, betas=(config.beta1, 0.999))
+    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
+    latest = run.latest_checkpoint() if config.resume else None
+    if latest is not None:
+        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
+        for module, name in ((generator, "generator"), (discriminator, "discriminator"),
+                             (opt_g, "optimizer_g"), (opt_d, "optimizer_d")):
+            module.load_state_dict(state[name])
+        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
+        cpu_seconds = float(state.get("cpu_seconds", 0.0))
+        set_rng_state(state["rng"][ddp.rank] if len(state["rng"]) == ddp.world_size else state["rng"][0])
+        if ddp.is_main:
+            run.truncate_log(start_epoch)
+            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
+    elif ddp.is_main:
+        run.create()
+        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_pairs": len(images_all)})
+        (run.root / "log.jsonl").write_text("")
+    ddp.barrier()
+    g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
+
+    steps_per_epoch = len(images_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(images_all)} training pairs are fewer than one batch of {config.batch_size}")
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        generator.train()
+        discriminator.train()
+        order = torch.randperm(len(images_all), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        sums = dict.fromkeys(["loss_d", "loss_g_adv", "loss_l1"], 0.0)
+        started, cpu_started = time.time(), time.process_time()
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
+                   leave=False, mininterval=2.0)
+        for i in bar:
+            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+            image, sketch = from_uint8(images_all[rows]), sketches_all[rows]
+            if config.flip:
+                flip = torch.rand(len(rows), 1, 1, 1) < 0.5
+                image, sketch = torch.where(flip, image.flip(-1), image), torch.where(flip, sketch.flip(-1), sketch)
+            if config.thicken:
+                sketch = torch.where(torch.rand(len(rows), 1, 1, 1) < config.thicken, thicken(sketch), sketch)
+            image, sketch = image.to(device, memory_format=fmt), sketch.to(device, memory_format=fmt)
+            with autocast(device, config.bf16):
+                fake = g_train(sketch)
+                opt_d.zero_grad(set_to_none=True)
+                logits_real = d_train(sketch, image).float()
+                logits_fake = d_train(sketch, fake.detach()).float()
+                loss_d = 0.5 * (F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real))
+                                + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake)))
+                loss_d.backward()
+                opt_d.step()
+                opt_g.zero_grad(set_to_none=True)  # through the plain discriminator: its gradients are not wanted
+                logits_g = discriminator(sketch, fake).float()
+                loss_adv = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
+                loss_l1 = (fake.float() - image).abs().mean()
+                (loss_adv + config.l1_weight * loss_l1).backward()
+                opt_g.step()
+            step += 1
+            values = {"loss_d": loss_d.item(), "loss_g_adv": loss_adv.item(), "loss_l1": loss_l1.item()}
+            for key, value in values.items():
+                sums[key] += value
+            rate = (i + 1) * config.batch_size / (time.time() - started)
+            bar.set_postfix(d=f"{values['loss_d']:.3f}", adv=f"{values['loss_g_adv']:.3f}",
+                            l1=f"{values['loss_l1']:.4f}", img_s=f"{rate:.0f}")
+        elapsed = time.time() - started
+        seconds += elapsed
+        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
+        generator.eval()
+        with torch.no_grad():
+            val_output = generator(val_sketches).float()
+        row = {"epoch": epoch, "step": step, **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items()},
+               "val_l1": round(float((val_output - val_images).abs().mean()) / 2, 5),
+               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
+               "cpu_seconds": round(cpu_seconds, 1)}
+        rngs = gather_rng(ddp.world_size)
+        if ddp.is_main:
+            run.log(row)
+            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            if epoch % config.sample_every == 0 or epoch == config.epochs:
+                grid = torch.cat([val_sketches[:8].expand(-1, 3, -1, -1), val_output[:8], val_images[:8]])
+                save_grid(grid.cpu(), run.samples / f"epoch{epoch:04d}.png", nrow=min(8, len(val_images)), scale=2)
+                plot_progress(run.read_log(), ["loss_d", "loss_g_adv", "loss_l1", "val_l1"], run.root / "progress.png",
+                              title=f"Pix2Pix {run.root.name}")
+            if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
+                save_checkpoint(
+                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args,
+                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                           "optimizer_g": opt_g.state_dict(), "optimizer_d": opt_d.state_dict(), "epoch": epoch,
+                           "step": step, "seconds": seconds, "cpu_seconds": cpu_seconds, "rng": rngs},
+                    meta={"config": config_to_dict(config)},
+                )
+                run.prune_checkpoints(config.keep_checkpoints)
+        ddp.barrier()
+    if ddp.is_main:
+        export_generator(run.root / "pix2pix.pt", generator, model_args, config, step, (seconds, cpu_seconds),
+                         len(images_all), test_images[:EXAMPLES], device)
+    ddp.close()
+    return run.root
+
+
+def export_generator(path: Path, generator: UNetGenerator, model_args: dict, config: Config, steps: int,
+                     seconds: tuple[float, float], pairs: int, examples: np.ndarray, device) -> Path:
+    """The inference checkpoint: the generator (eval-mode BatchNorm statistics) in float16, held-out
+    examples for the "example" button, and its story. `seconds`: (wall-clock, this process's CPU)."""
+    data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
+    meta = {
+        "title": "Sketch to image (Pix2Pix)",
+        "description": f"Draw dark lines on white; a U-Net turns the drawing into a {config.image_size} px colour "
+                       f"image. Trained on {data}: each picture's colour edges as the sketch, the picture as "
+                       f"the answer, with L1 (lambda {config.l1_weight:g}) + PatchGAN adversarial loss.",
+        "image_size": config.image_size,
+        "training": {"data": data, "pairs": pairs, "epochs": config.epochs, "steps": steps,
+                     "seconds": round(seconds[0], 1), "cpu_seconds": round(seconds[1], 1), "device": str(device),
+                     "config": config_to_dict(config)},
+        "metrics": {"rows": [], "notes": "not evaluated yet: run deep_learning/pix2pix/evaluate.py"},
+    }
+    state = {"generator": copy.deepcopy(generator).cpu().state_dict(), "examples": torch.as_tensor(examples)}
+    return save_checkpoint(path, kind=KIND, model_args=model_args, state=state, meta=meta, half=True)
+
+
+if __name__ == "__main__":
+    train(parse_config(Config, presets=PRESETS, description=__doc__.splitlines()[0]))

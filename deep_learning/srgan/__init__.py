@@ -1,0 +1,1 @@
+"""Easy GANs SRGAN: 4x super-resolution with a residual pixel-shuffle generator (the Enhance tab)."""

@@ -1,0 +1,293 @@
+"""Trains the 4x SRGAN: `python deep_learning/srgan/training_loop.py [--config=emoji64] [--key=value ...]`.
+
+Pairs: 64 px emoji of the training concepts and their bicubic 16 px reductions (`data.downscale`);
+`--data=<folder>` takes any image folder instead. Training uses aligned random crops (`crop` px of the
+high-resolution image, crop/4 of the low): the generator is fully convolutional, so it runs on whole
+images afterwards. As in the paper, the first `pretrain_epochs` train a pixel loss alone (SRResNet,
+here L1), then the perceptual loss (feature L1 in our emoji classifier, `perceptual.py`) and the
+discriminator join (SRGAN). `--resume=true` continues from the latest checkpoint with the same data order;
+`torchrun --nproc_per_node=2` splits every batch between the processes.
+Writes `saved/<run>/`: options, log.jsonl, checkpoints, samples/ (rows: low-res, bicubic, SRGAN,
+original), progress.png, `srresnet.pt` after pretraining and `srgan.pt` at the end (EMA generators).
+"""
+
+import copy
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script from any working directory
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.paths import model_dir
+from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.srgan.data import load_high_res, low_res_batch
+from deep_learning.srgan.models import KIND, Discriminator, Generator
+from deep_learning.srgan.perceptual import DEFAULT_NETWORK, ClassifierFeatureLoss
+
+TRAINING_KIND = "srgan/training"
+EXAMPLES = 32  # held-out images stored in the shipped checkpoint for the "example" button
+
+
+@dataclass
+class Config:
+    config: str = "emoji64"  # the preset this run started from
+    data: str = "emoji"  # "emoji" or a folder of images, centre-cropped to hr_size
+    hr_size: int = 64  # high-resolution image size; low resolution is hr_size / scale
+    scale: int = 4  # upscaling factor (2, 4 or 8)
+    crop: int = 32  # high-resolution training crop (a multiple of scale); 0 = whole images
+    channels: int = 32  # generator width
+    blocks: int = 6  # generator residual blocks
+    d_channels: tuple[int, ...] = (32, 64, 128, 128)  # discriminator width per stride-2 stage
+    epochs: int = 24  # passes over the training images, pretraining included
+    pretrain_epochs: int = 6  # content loss only (SRResNet) before the discriminator joins
+    batch_size: int = 32  # images per step, over all processes
+    lr_g: float = 2e-4  # Adam learning rates
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    l1_weight: float = 1.0  # pixel L1
+    perceptual_weight: float = 1.0  # classifier-feature L1 in the GAN stage; 0 = no perceptual network needed
+    perceptual_network: str = str(DEFAULT_NETWORK)  # classifier checkpoint for the perceptual loss
+    adversarial_weight: float = 1e-2  # non-saturating GAN loss, after pretraining
+    flip: bool = True  # random horizontal flips
+    ema_decay: float = 0.998  # EMA of the generator's weights (warmed up over the first steps)
+    bf16: bool = True  # bfloat16 autocast (about 2x on AVX-512 CPUs)
+    channels_last: bool = True
+    threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
+    checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)
+    keep_checkpoints: int = 2
+    sample_every: int = 1  # epochs between sample grids
+    val_images: int = 128  # held-out images for the per-epoch PSNR in the log
+    limit: int = 0  # use only the first N training images (tests); 0 = all
+    run: str = ""  # run folder under deep_learning/srgan/saved/; default: the preset's name
+    resume: bool = False
+    seed: int = 0
+    device: str = "auto"  # auto, cpu or cuda
+
+
+PRESETS = {
+    "emoji64": {},  # 16 -> 64 px emoji
+    "tiny": {"hr_size": 16, "crop": 8, "channels": 8, "blocks": 1, "d_channels": (8, 8), "epochs": 3,
+             "pretrain_epochs": 1, "batch_size": 4, "checkpoint_every": 1, "perceptual_weight": 0.0,
+             "val_images": 4, "bf16": False, "threads": 1},  # tests: seconds on a CPU
+}
+
+
+def model_args_of(config: Config) -> dict:
+    return {"channels": config.channels, "blocks": config.blocks, "scale": config.scale}
+
+
+def random_crops(high: torch.Tensor, low: torch.Tensor, crop: int, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Aligned crops: crop/scale px of each low-resolution image and the crop px it came from."""
+    if crop == 0 or crop == high.shape[-1]:
+        return high, low
+    small = crop // scale
+    offsets = torch.randint(0, low.shape[-1] - small + 1, (len(low), 2)).tolist()
+    low_crops = [lo[:, y : y + small, x : x + small] for lo, (y, x) in zip(low, offsets, strict=True)]
+    high_crops = [hi[:, y * scale : (y + small) * scale, x * scale : (x + small) * scale]
+                  for hi, (y, x) in zip(high, offsets, strict=True)]
+    return torch.stack(high_crops), torch.stack(low_crops)
+
+
+def psnr(output: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean PSNR in dB over images, on [-1, 1] tensors rounded to 8 bits."""
+    a, b = (((t.float().clamp(-1, 1) + 1) * 127.5).round() for t in (output, target))
+    mse = ((a - b) ** 2).flatten(1).mean(1).clamp_min(1e-10)
+    return float((10 * torch.log10(255.0**2 / mse)).mean())
+
+
+def export_generator(path: Path, generator: Generator, config: Config, stage: str, steps: int,
+                     seconds: tuple[float, float], images: int, examples: np.ndarray, device) -> Path:
+    """An inference checkpoint: the EMA generator in float16, with held-out examples and its story.
+    `seconds`: (wall-clock, this process's CPU) training time."""
+    data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
+    low = config.hr_size // config.scale
+    content = ("pixel L1 + feature L1 in our emoji classifier" if config.perceptual_weight and stage == "srgan"
+               else "pixel L1")
+    meta = {
+        "title": "Super-resolution (SRGAN)" if stage == "srgan" else "Super-resolution (SRResNet, no GAN)",
+        "description": f"{config.scale}x super-resolution ({low} -> {config.hr_size} px on emoji; larger inputs "
+                       f"run whole, fully convolutionally). Residual generator with pixel-shuffle upsampling, "
+                       f"content loss = {content}"
+                       + (", plus an adversarial loss." if stage == "srgan" else " (no adversarial loss)."),
+        "image_size": config.hr_size, "scale": config.scale, "stage": stage,
+        "training": {"data": data, "images": images, "epochs": config.epochs if stage == "srgan" else
+                     config.pretrain_epochs, "steps": steps, "seconds": round(seconds[0], 1),
+                     "cpu_seconds": round(seconds[1], 1), "device": str(device),
+                     "perceptual_loss": "emoji classifier blocks 1-2 (GAN stage)" if config.perceptual_weight
+                     and stage == "srgan" else "none",
+                     "config": config_to_dict(config)},
+        "metrics": {"rows": [], "notes": "not evaluated yet: run deep_learning/srgan/evaluate.py"},
+    }
+    state = {"generator": copy.deepcopy(generator).cpu().state_dict(), "examples": torch.as_tensor(examples)}
+    return save_checkpoint(path, kind=KIND, model_args=model_args_of(config), state=state, meta=meta, half=True)
+
+
+def train(config: Config) -> Path:
+    """Trains and returns the run folder; `<run>/srgan.pt` holds the inference checkpoint."""
+    if config.crop % config.scale or config.crop > config.hr_size:
+        raise ValueError(f"crop {config.crop} must be a multiple of scale {config.scale} and <= hr_size")
+    ddp = setup_distributed(config.device)
+    device = ddp.device
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed + ddp.rank)
+    run = RunDir(model_dir("srgan") / "saved" / (config.run or config.config))
+    train_high, test_high = load_high_res(config.data, config.hr_size, config.seed)
+    if config.limit:
+        train_high = train_high[: config.limit]
+    high_all, low_all = torch.as_tensor(train_high), torch.as_tensor(low_res_batch(train_high, config.scale))
+    val_high = from_uint8(test_high[: config.val_images]).to(device)
+    val_low = from_uint8(low_res_batch(test_high[: config.val_images], config.scale)).to(device)
+    fmt = torch.channels_last if config.channels_last else torch.contiguous_format
+
+    generator = Generator(**model_args_of(config)).to(device, memory_format=fmt)
+    discriminator = Discriminator(config.d_channels).to(device, memory_format=fmt)
+    perceptual = None  # loaded when the GAN stage starts: pretraining does not need it
+    ema = EMA(generator, config.ema_decay)
+    opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
+    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
+    latest = run.latest_checkpoint() if config.resume else None
+    if latest is not None:
+        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
+        for module, name in ((generator, "generator"), (discriminator, "discriminator"), (ema.model, "ema"),
+                             (opt_g, "optimizer_g"), (opt_d, "optimizer_d")):
+            module.load_state_dict(state[name])
+        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
+        cpu_seconds = float(state.get("cpu_seconds", 0.0))
+        set_rng_state(state["rng"][ddp.rank] if len(state["rng"]) == ddp.world_size else state["rng"][0])
+        if ddp.is_main:
+            run.truncate_log(start_epoch)
+            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
+    elif ddp.is_main:
+        run.create()
+        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_images": len(high_all)})
+        (run.root / "log.jsonl").write_text("")
+    ddp.barrier()
+    g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
+
+    steps_per_epoch = len(high_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(high_all)} training images are fewer than one batch of {config.batch_size}")
+    bicubic_psnr = psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
+    for epoch in range(start_epoch + 1, config.epochs + 1):
+        adversarial = epoch > config.pretrain_epochs
+        if adversarial and config.perceptual_weight and perceptual is None:
+            perceptual = ClassifierFeatureLoss.from_checkpoint(config.perceptual_network).to(device, memory_format=fmt)
+        generator.train()
+        order = torch.randperm(len(high_all), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        sums = dict.fromkeys(["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d"], 0.0)
+        started, cpu_started = time.time(), time.process_time()
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}{' gan' if adversarial else ''}",
+                   disable=not ddp.is_main, leave=False, mininterval=2.0)
+        for i in bar:
+            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+            high, low = random_crops(high_all[rows].permute(0, 3, 1, 2), low_all[rows].permute(0, 3, 1, 2),
+                                     config.crop, config.scale)
+            high, low = from_uint8(high), from_uint8(low)
+            if config.flip:
+                flip = torch.rand(len(high), 1, 1, 1) < 0.5
+                high, low = torch.where(flip, high.flip(-1), high), torch.where(flip, low.flip(-1), low)
+            high, low = high.to(device, memory_format=fmt), low.to(device, memory_format=fmt)
+            values = {}
+            with autocast(device, config.bf16):
+                output = g_train(low)
+                if adversarial:
+                    opt_d.zero_grad(set_to_none=True)
+                    loss_d = (F.softplus(-d_train(high).float()).mean()
+                              + F.softplus(d_train(output.detach()).float()).mean())
+                    loss_d.backward()
+                    opt_d.step()
+                    values["loss_d"] = loss_d.item()
+                opt_g.zero_grad(set_to_none=True)
+                loss_l1 = (output.float() - high).abs().mean()
+                loss = config.l1_weight * loss_l1
+                values["loss_l1"] = loss_l1.item()
+                if perceptual is not None:
+                    loss_p = perceptual(output, high).float()
+                    loss = loss + config.perceptual_weight * loss_p
+                    values["loss_perceptual"] = loss_p.item()
+                if adversarial:  # through the plain discriminator: its gradients are not wanted here
+                    loss_adv = F.softplus(-discriminator(output).float()).mean()
+                    loss = loss + config.adversarial_weight * loss_adv
+                    values["loss_g_adv"] = loss_adv.item()
+                loss.backward()
+                opt_g.step()
+            step += 1
+            ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
+            ema.update(generator)
+            for key, value in values.items():
+                sums[key] += value
+            rate = (i + 1) * config.batch_size / (time.time() - started)
+            bar.set_postfix(l1=f"{values['loss_l1']:.4f}", d=f"{values.get('loss_d', math.nan):.3f}",
+                            img_s=f"{rate:.0f}")
+        elapsed = time.time() - started
+        seconds += elapsed
+        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
+        with torch.no_grad():
+            val_output = ema.model(val_low)
+        row = {"epoch": epoch, "step": step, "adversarial": adversarial,
+               **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items() if v},
+               "val_psnr": round(psnr(val_output, val_high), 3), "val_psnr_bicubic": round(bicubic_psnr, 3),
+               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
+               "cpu_seconds": round(cpu_seconds, 1)}
+        rngs = gather_rng(ddp.world_size)
+        if ddp.is_main:
+            run.log(row)
+            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+            if epoch % config.sample_every == 0 or epoch == config.epochs:
+                save_sample_grid(run.samples / f"epoch{epoch:04d}.png", val_low[:8], val_output[:8], val_high[:8],
+                                 config.scale)
+                plot_progress(run.read_log(), ["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d", "val_psnr"],
+                              run.root / "progress.png", title=f"SRGAN {run.root.name}")
+            if epoch % config.checkpoint_every == 0 or epoch in (config.epochs, config.pretrain_epochs):
+                save_checkpoint(
+                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args_of(config),
+                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                           "ema": ema.model.state_dict(), "optimizer_g": opt_g.state_dict(),
+                           "optimizer_d": opt_d.state_dict(), "epoch": epoch, "step": step, "seconds": seconds,
+                           "cpu_seconds": cpu_seconds, "rng": rngs},
+                    meta={"config": config_to_dict(config)},
+                )
+                run.prune_checkpoints(config.keep_checkpoints)
+            if epoch in (config.pretrain_epochs, config.epochs):
+                stage = "srgan" if epoch == config.epochs and config.epochs > config.pretrain_epochs else "srresnet"
+                export_generator(run.root / f"{stage}.pt", ema.model, config, stage, step, (seconds, cpu_seconds),
+                                 len(high_all), test_high[:EXAMPLES], device)
+        ddp.barrier()
+    ddp.close()
+    return run.root
+
+
+def gather_rng(world_size: int) -> list[dict]:
+    """Every process's RNG state (rank order), so a resumed DDP run draws the same crops on each rank."""
+    if world_size == 1:
+        return [rng_state()]
+    states = [None] * world_size
+    dist.all_gather_object(states, rng_state())
+    return states
+
+
+def save_sample_grid(path: Path, low: torch.Tensor, output: torch.Tensor, high: torch.Tensor, scale: int) -> None:
+    """Rows: low resolution (nearest), bicubic, generator, original."""
+    size = high.shape[-2:]
+    rows = [F.interpolate(low, size=size, mode="nearest"), F.interpolate(low, size=size, mode="bicubic"),
+            output.float().clamp(-1, 1), high]
+    save_grid(torch.cat([r.cpu() for r in rows]), path, nrow=len(low), scale=2)
+
+
+if __name__ == "__main__":
+    train(parse_config(Config, presets=PRESETS, description=__doc__.splitlines()[0]))
