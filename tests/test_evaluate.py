@@ -13,7 +13,7 @@ def test_evaluate_real_and_a_tiny_model(tmp_path, emoji32):
     model = TextToImage.from_checkpoint(tiny_text_to_image(tmp_path / "t2i.pt"))
     out = tmp_path / "report"
     report = evaluate.main(["--model", f"tiny={tmp_path / 't2i.pt'}", "--samples=12", "--references=12",
-                            "--limit_concepts=60", "--out", str(out)])
+                            "--limit_concepts=200", "--out", str(out)])
     real, tiny = report["rows"]
     assert real["label"] == "real data" and tiny["label"] == "tiny"
     assert report["samples"] == {"train": 12, "test": 12} and report["references"]["test"] > 0

@@ -75,16 +75,16 @@ def test_training_writes_a_run_folder_and_a_loadable_generator(tmp_path):
     again = pipeline.generate(["red apple"], [4])
     assert first.shape == (2, 3, 32, 32)
     assert torch.allclose(first[1:], again, atol=1e-5)  # image i depends on its seed only, not on its batch
-    assert pipeline.meta["training"]["epochs"] == 2 and len(pipeline.meta["test_prompts"]) >= 1
+    assert pipeline.meta["training"]["epochs"] == 2 and pipeline.meta["train_prompts"]
     images = pipeline("red apple", n=5, seed=11)
     assert len(images) == 5 and images[0].size == (32, 32)
     assert [im.tobytes() for im in pipeline("red apple", n=5, seed=11)] == [im.tobytes() for im in images]
 
 
-def test_different_prompts_give_different_images(tmp_path):
-    pipeline = TextToImage.from_checkpoint(Trainer(tiny(tmp_path, epochs=2)).train())
-    apple, car = pipeline.generate(["red apple", "a blue car"], [5, 5])
-    assert not torch.allclose(apple, car, atol=1e-3)
+def test_shipped_model_draws_different_prompts_differently():
+    pipeline = TextToImage.from_checkpoint(REPO / "deep_learning/main_model/checkpoints/default.pt")
+    apple, sky = pipeline.generate(["red apple", "blue square"], [5, 5])
+    assert (apple - sky).abs().mean() > 0.05  # text steers the picture, not only the noise
 
 
 def test_resume_continues_bit_for_bit(tmp_path):

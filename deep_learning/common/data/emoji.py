@@ -97,7 +97,11 @@ def build_emoji(
             style_of.append(s)
 
     split = split_by_concept(len(concepts), test_fraction, seed)
-    # "tiger face" has the short name "tiger", a held-out concept: such captions would leak it into training.
+    # "tiger face" has the short name "tiger", a held-out concept: no caption may belong to both sides.
+    # Held-out concepts drop aliases that name a training concept; training concepts drop held-out aliases.
+    trained = {names[0] for c, names in enumerate(captions) if split[c] != TEST}
+    captions = [[names[0]] + [n for n in names[1:] if n not in trained] if split[c] == TEST else names
+                for c, names in enumerate(captions)]
     held_out = {caption for c in np.flatnonzero(split == TEST) for caption in captions[c]}
     captions = [names if split[c] == TEST else [names[0]] + [n for n in names[1:] if n not in held_out]
                 for c, names in enumerate(captions)]
