@@ -1,12 +1,16 @@
-"""PSNR/SSIM and FID/KID of the SRGAN against bicubic (and its own no-GAN pretraining stage), shipped.
+"""PSNR/SSIM and FID/KID of the SRGAN against bicubic and a no-GAN generator, and the shipped checkpoint.
 
-    python deep_learning/srgan/evaluate.py [--checkpoint=deep_learning/srgan/saved/emoji64/srgan.pt]
+    python deep_learning/srgan/training_loop.py                    # the SRGAN -> saved/emoji64/srgan.pt
+    python deep_learning/srgan/training_loop.py --run=srresnet24 --pretrain_epochs=24 --epochs=24
+    python deep_learning/srgan/evaluate.py                         # the no-GAN run above is the baseline
 
 Every method enlarges the same bicubic 16 px reductions (`data.downscale`) of 64 px emoji back to 64 px.
 PSNR/SSIM (RGB, 8-bit, mean over images) use `pairs` held-out images (concepts never trained on, column
 test) and as many training images (column train). FID/KID use `fid_images` held-out outputs against
 `fid_images` held-out originals (Inception pool features), test column only; the reference row is
-`fid_images` other held-out originals, the FID floor at this sample count.
+`fid_images` other held-out originals, the FID floor at this sample count. The no-GAN baseline is the
+same generator trained as long on pixel L1 alone (SRResNet): what the perceptual and adversarial losses
+add, and what they cost in PSNR.
 Writes deep_learning/srgan/checkpoints/{srgan.pt, metrics.json, metrics.md, samples.png}.
 """
 
@@ -34,12 +38,13 @@ from deep_learning.srgan.pipeline import SHIPPED_CHECKPOINT, SuperResolutionPipe
 
 PSNR, SSIM = "psnr", "ssim"
 RUN = model_dir("srgan") / "saved" / "emoji64"
+BASELINE = model_dir("srgan") / "saved" / "srresnet24" / "srresnet.pt"
 
 
 @dataclass
 class Config:
     checkpoint: str = str(RUN / "srgan.pt")  # the SRGAN inference checkpoint to score and ship
-    baseline: str = str(RUN / "srresnet.pt")  # its pretraining stage (content loss only); "" to skip
+    baseline: str = str(BASELINE)  # a no-GAN generator (pixel L1 only) to compare with; "" to skip
     out_dir: str = str(SHIPPED_CHECKPOINT.parent)  # where srgan.pt, metrics.json/md and samples.png go
     pairs: int = 1000  # images per split for PSNR/SSIM (at most the split's size)
     fid_images: int = 400  # held-out outputs (and originals) for FID/KID
@@ -59,9 +64,25 @@ def image_quality(outputs: np.ndarray, targets: np.ndarray, batch_size: int = 50
     return {PSNR: round(float(torch.cat(psnr).mean()), 3), SSIM: round(float(torch.cat(ssim).mean()), 4)}
 
 
+def per_image_psnr(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    error = (outputs.astype(np.float64) - targets.astype(np.float64)) ** 2
+    return 10 * np.log10(255.0**2 / np.maximum(error.reshape(len(error), -1).mean(1), 1e-10))
+
+
 def inception_features(images: np.ndarray, network: InceptionFeatures, batch_size: int = 50) -> torch.Tensor:
     x = torch.as_tensor(images).permute(0, 3, 1, 2)
     return torch.cat([network(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).double()
+
+
+def cached_features(name: str, images: np.ndarray, network: InceptionFeatures) -> torch.Tensor:
+    """Features of images that do not change between evaluations (originals, bicubic), kept under saved/."""
+    path = model_dir("srgan") / "saved" / "inception" / f"{name}.pt"
+    if path.is_file():
+        return torch.load(path, weights_only=True)
+    features = inception_features(images, network)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(features, path)
+    return features
 
 
 def enhance_all(pipeline: SuperResolutionPipeline, low: np.ndarray, batch_size: int = 64) -> np.ndarray:
@@ -87,21 +108,27 @@ def evaluate(config: Config) -> dict:
     methods = {"bicubic (PIL)": lambda low: np.stack([upscale_bicubic(image, scale) for image in low])}
     if config.baseline and Path(config.baseline).is_file():
         baseline = SuperResolutionPipeline.from_checkpoint(config.baseline)
-        methods["SRResNet: content loss only (the pretraining stage)"] = lambda low: enhance_all(baseline, low)
-    methods["SRGAN: content + adversarial loss (shipped)"] = lambda low: enhance_all(pipeline, low)
+        label = f"SRResNet, no GAN: pixel L1 only ({baseline.info['training'].get('epochs')} epochs)"
+        methods[label] = lambda low: enhance_all(baseline, low)
+    methods[f"SRGAN: + perceptual + adversarial loss ({pipeline.info['training'].get('epochs')} epochs, shipped)"] = (
+        lambda low: enhance_all(pipeline, low))
     outputs = {name: {split: method(low) for split, low in lows.items()} for name, method in methods.items()}
 
     network = InceptionFeatures()
     n = min(config.fid_images, len(test) // 2)
-    real = inception_features(test[:n], network)
-    reference = inception_features(test[len(test) - n :], network)
     size = pipeline.info["image_size"]
+    tag = f"{Path(trained.get('data', 'emoji')).name}{size}-x{scale}-n{n}-s{config.seed}"
+    real = cached_features(f"{tag}-real", test[:n], network)
+    reference = cached_features(f"{tag}-reference", test[len(test) - n :], network)
     rows = [{"label": f"original {size} px images ({n} other held-out, reference)", "train": {},
              "test": fid_kid(real, reference)}]
-    for name, by_split in outputs.items():
-        fake = inception_features(by_split["test"][:n], network)
+    for i, (name, by_split) in enumerate(outputs.items()):
+        fake = (cached_features(f"{tag}-bicubic", by_split["test"][:n], network) if i == 0
+                else inception_features(by_split["test"][:n], network))
         rows.append({"label": name, "train": image_quality(by_split["train"], splits["train"]),
                      "test": {**image_quality(by_split["test"], splits["test"]), **fid_kid(real, fake)}})
+    psnrs = [per_image_psnr(by_split["test"], splits["test"]) for by_split in outputs.values()]
+    rows[-1]["test"]["images_below_bicubic_psnr"] = int((psnrs[-1] < psnrs[0]).sum())
     perceptual = pipeline.info["training"].get("perceptual_loss", "none")
     metrics = {"rows": rows, "notes": notes(rows, len(splits["train"]), len(splits["test"]), n, perceptual),
                "pairs": {k: len(v) for k, v in splits.items()}, "fid_images": n,
@@ -123,11 +150,16 @@ def notes(rows: list[dict], n_train: int, n_test: int, n_fid: int, perceptual: s
                f"perceptual metric (FID {gan[FID]} vs {bicubic[FID]}) and "
                + (f"also on PSNR (+{psnr_gap:.2f} dB)" if psnr_gap >= 0 else f"loses {-psnr_gap:.2f} dB of PSNR")
                + f" and {'gains' if gan[SSIM] >= bicubic[SSIM] else 'loses'} SSIM ({gan[SSIM]} vs {bicubic[SSIM]}).")
+    verdict += (f" It is below bicubic's PSNR on {gan['images_below_bicubic_psnr']} of {n_test} held-out images.")
     if len(rows) == 4:
         resnet = rows[2]["test"]
-        verdict += (f" Against its own content-loss-only stage the adversarial loss moves PSNR by "
-                    f"{gan[PSNR] - resnet[PSNR]:+.2f} dB and FID by {gan[FID] - resnet[FID]:+.2f}: PSNR rewards "
-                    f"the blurry average, the GAN trades it for sharper edges.")
+        psnr_cost, fid_gain = resnet[PSNR] - gan[PSNR], resnet[FID] - gan[FID]
+        verdict += (" Against the same generator trained on pixel L1 alone (no GAN, the row above), the perceptual and "
+                    + (f"adversarial losses cost {psnr_cost:.2f} dB of PSNR" if psnr_cost > 0
+                       else f"adversarial losses also gain {-psnr_cost:.2f} dB of PSNR")
+                    + f" and {'improve' if fid_gain > 0 else 'do NOT improve'} FID ({gan[FID]} vs {resnet[FID]})"
+                    + (": PSNR rewards the blurry average of possible details, the GAN draws one of them."
+                       if psnr_cost > 0 and fid_gain > 0 else "."))
     return (f"{verdict} PSNR/SSIM: RGB, 8-bit, mean over {n_test} held-out images (concepts never trained on) "
             f"and {n_train} training images; SSIM with an 11 px Gaussian window. FID/KID: {n_fid} held-out "
             f"outputs against {n_fid} held-out originals, Inception pool features (StyleGAN3's FID network, "
@@ -165,7 +197,7 @@ def metrics_markdown(metrics: dict, info: dict) -> str:
                  f"{test[KID]} ± {test[KID_STD]}"]
         lines.append(f"| {row['label']} | " + " | ".join(str(c) for c in cells) + " |")
     lines += ["", metrics["notes"], "",
-              "![rows: low resolution (nearest), bicubic, SRResNet, SRGAN, original](samples.png)", "",
+              "![rows: low resolution (nearest), bicubic, SRResNet (no GAN), SRGAN, original](samples.png)", "",
               f"Reproduce: `{metrics['command'].strip()}`", ""]
     return "\n".join(lines)
 
