@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from deep_learning.classifiers.models import SHIPPED, classify, load_classifier
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
 from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData
 from deep_learning.common.images import from_uint8, to_uint8
 from deep_learning.common.metrics import scores
@@ -107,6 +108,13 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def store_metrics(path: Path, metrics: dict) -> None:
+    """Re-saves a generator checkpoint with `metrics` in its metadata (weights untouched)."""
+    checkpoint = load_checkpoint(path)
+    save_checkpoint(path, kind=checkpoint["kind"], model_args=checkpoint["model_args"], state=checkpoint["state"],
+                    meta={**checkpoint["meta"], "metrics": metrics})
+
+
 def _shown(path: str) -> str:
     """A path as the report shows it: relative to the repo when inside it."""
     resolved = Path(path).resolve()
@@ -124,6 +132,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--limit_concepts", type=int, default=0, help="first N concepts only (quick checks)")
     parser.add_argument("--classifier", default=str(SHIPPED["emoji"]))
     parser.add_argument("--out", default="", help="path prefix for .json and .md; default: print only")
+    parser.add_argument("--store", action="store_true",
+                        help="also store each model's rows in its checkpoint, where the API and the page show them")
     args = parser.parse_args(argv)
 
     from deep_learning.main_model.pipeline import TextToImage
@@ -143,6 +153,10 @@ def main(argv=None) -> dict:
                                  f"{len(classifier_meta['class_names'])} classes), trained on real images only"})
     table = markdown(report)
     print(table)
+    if args.store:
+        notes = table.strip().splitlines()[-1]
+        for spec, row in zip(args.model, report["rows"][1:], strict=True):
+            store_metrics(Path(spec.partition("=")[2]), {"rows": [report["rows"][0], row], "notes": notes})
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.out}.json").write_text(json.dumps(report, indent=2) + "\n")
