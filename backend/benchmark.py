@@ -10,10 +10,13 @@ import argparse
 import base64
 import http.client
 import io
+import logging
 import statistics
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,29 +70,42 @@ class Server:
         self.server.shutdown()
 
 
-def drive(port: int, concurrency: int, requests: int) -> dict:
-    def one(i: int) -> tuple[float, bool]:
+def seed_request(i: int) -> str:
+    """Request i of a benchmark run: one of eight prompts, seed i."""
+    return f"/?input={PROMPTS[i % len(PROMPTS)].replace(' ', '%20')}&seed={i}"
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def drive(port: int, concurrency: int, requests: int, path_for: Callable[[int], str] = seed_request) -> dict:
+    """`requests` GETs of `path_for(i)` from `concurrency` clients, a fresh connection each: latency
+    percentiles, throughput and failures (anything but a 200 with a body), counted by reason."""
+    def one(i: int) -> tuple[float, str | None]:
         start = time.perf_counter()
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            connection.request("GET", f"/?input={PROMPTS[i % len(PROMPTS)].replace(' ', '%20')}&seed={i}")
+            connection.request("GET", path_for(i))
             response = connection.getresponse()
-            ok = response.status == 200 and len(response.read()) > 100
+            size = len(response.read())
             connection.close()
-        except OSError:
-            ok = False
-        return time.perf_counter() - start, ok
+            failure = None if response.status == 200 and size > 100 else f"HTTP {response.status}"
+        except OSError as error:
+            failure = type(error).__name__
+        return time.perf_counter() - start, failure
 
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(one, range(requests)))
     wall = time.perf_counter() - start
     latencies = sorted(t for t, _ in results)
-    return {"concurrency": concurrency, "requests": requests,
-            "p50_ms": 1000 * statistics.median(latencies),
-            "p95_ms": 1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
-            "images_per_s": 5 * sum(ok for _, ok in results) / wall,
-            "failed": sum(not ok for _, ok in results)}
+    failures = Counter(failure for _, failure in results if failure)
+    ok = requests - sum(failures.values())
+    return {"concurrency": concurrency, "requests": requests, "wall_s": wall,
+            "p50_ms": 1000 * statistics.median(latencies), "p95_ms": 1000 * percentile(latencies, 0.95),
+            "p99_ms": 1000 * percentile(latencies, 0.99), "requests_per_s": ok / wall,
+            "images_per_s": 5 * ok / wall, "failed": requests - ok, "failures": dict(failures)}
 
 
 def main(argv=None) -> None:
@@ -99,6 +115,7 @@ def main(argv=None) -> None:
     parser.add_argument("--image_size", type=int, default=64)
     parser.add_argument("--requests", type=int, default=64, help="requests per concurrency level")
     parser.add_argument("--concurrency", default="1,4,16")
+    parser.add_argument("--batch_wait_ms", type=float, default=None, help="micro-batching window (default: the app's)")
     args = parser.parse_args(argv)
 
     checkpoint = Path(args.checkpoint) if args.checkpoint else None
@@ -113,7 +130,9 @@ def main(argv=None) -> None:
                          {"text_encoder": "minilm", "train_prompts": PROMPTS, "test_prompts": []})
     print(f"torch threads {torch.get_num_threads()}, generator {checkpoint}, {args.image_size} px, "
           f"{args.requests} requests per level, 5 images each; client and server share this machine")
-    ours = Server(create_app({"MODELS": {"text-to-image": str(checkpoint)}}))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the table
+    overrides = {} if args.batch_wait_ms is None else {"BATCH_WAIT_MS": args.batch_wait_ms}
+    ours = Server(create_app({"MODELS": {"text-to-image": str(checkpoint)}, **overrides}))
     seed = Server(seed_style_app(checkpoint))
     rows = []
     for name, server in (("gan-studio", ours), ("seed001-path", seed)):

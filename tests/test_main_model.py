@@ -87,6 +87,16 @@ def test_shipped_model_draws_different_prompts_differently():
     assert (apple - sky).abs().mean() > 0.05  # text steers the picture, not only the noise
 
 
+def test_bfloat16_inference_matches_float32():
+    path = REPO / "deep_learning/main_model/checkpoints/default.pt"
+    fp32 = TextToImage.from_checkpoint(path, precision="fp32").generate(["red apple", "blue car"], [1, 2])
+    bf16 = TextToImage.from_checkpoint(path, precision="bf16").generate(["red apple", "blue car"], [1, 2])
+    assert fp32.dtype == bf16.dtype == torch.float32
+    assert (fp32 - bf16).abs().mean() < 0.02  # under 3 of 255 grey levels on average
+    with pytest.raises(ValueError, match="precision"):
+        TextToImage.from_checkpoint(path, precision="fp16")
+
+
 def test_resume_continues_bit_for_bit(tmp_path):
     whole = Trainer(tiny(tmp_path / "a", epochs=2))
     whole.train()

@@ -24,3 +24,11 @@ def seed_everything(seed: int) -> torch.Generator:
 def autocast(device: torch.device, enabled: bool = True):
     """bfloat16 autocast: on CPUs with AVX-512 it roughly doubles convolution throughput."""
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+def bf16_is_fast(device: str = "cpu") -> bool:
+    """Whether bfloat16 runs natively here (CUDA, or a CPU with AMX or AVX-512 BF16), not emulated."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private, hence the fallback
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)

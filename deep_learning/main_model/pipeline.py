@@ -3,6 +3,10 @@
 Rebuilt from the checkpoint alone (architecture, constructor arguments, EMA weights, the text encoder
 it was trained with). Image i of a request uses noise seeded by `seed + i`, so any single image can be
 reproduced on its own, whatever else was in its batch.
+
+Where bfloat16 is native (AMX / AVX-512 BF16 CPUs), the generator runs under bfloat16 autocast in
+channels-last layout: 2x faster for 5 images and 3.5x for a batch of 80 at 64 px on the 2-core
+benchmark machine. `precision="fp32"` turns it off; the evaluation uses the same path the server does.
 """
 
 from collections import OrderedDict
@@ -15,6 +19,7 @@ from PIL import Image
 from torch import nn
 
 from deep_learning.common.checkpoint import load_checkpoint, load_float_state, save_checkpoint
+from deep_learning.common.device import bf16_is_fast
 from deep_learning.common.images import to_pil
 from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
 from deep_learning.main_model.models import build_generator
@@ -33,8 +38,12 @@ def noise_for_seeds(seeds: Sequence[int], z_dim: int) -> torch.Tensor:
 
 
 class TextToImage:
-    def __init__(self, generator: nn.Module, encoder: PromptEncoder, meta: dict, cache_size: int = 1024):
-        self.generator = generator.eval().requires_grad_(False)
+    def __init__(self, generator: nn.Module, encoder: PromptEncoder, meta: dict, cache_size: int = 1024,
+                 precision: str = "auto"):
+        if precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"precision must be auto, fp32 or bf16, not {precision!r}")
+        self.generator = generator.eval().requires_grad_(False).to(memory_format=torch.channels_last)
+        self.bf16 = bf16_is_fast() if precision == "auto" else precision == "bf16"
         self.encoder = encoder
         self.meta = meta
         self.z_dim = generator.z_dim
@@ -43,7 +52,8 @@ class TextToImage:
         self._lock = Lock()
 
     @classmethod
-    def from_checkpoint(cls, path: Path | str, encoder: PromptEncoder | None = None) -> "TextToImage":
+    def from_checkpoint(cls, path: Path | str, encoder: PromptEncoder | None = None,
+                        precision: str = "auto") -> "TextToImage":
         checkpoint = load_checkpoint(path, kind=GENERATOR_KIND)
         generator = build_generator(**checkpoint["model_args"])
         generator.load_state_dict(load_float_state(checkpoint["state"]["generator"]))
@@ -52,7 +62,7 @@ class TextToImage:
             encoder = load_text_encoder(meta["text_encoder"])
         elif encoder.name != meta["text_encoder"]:
             raise ValueError(f"{path} was trained with text encoder {meta['text_encoder']!r}, not {encoder.name!r}")
-        return cls(generator, encoder, meta)
+        return cls(generator, encoder, meta, precision=precision)
 
     @property
     def image_size(self) -> int:
@@ -87,7 +97,8 @@ class TextToImage:
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> torch.Tensor:
         """One image per (prompt, seed) pair in one forward pass: [-1, 1] float NCHW."""
         text = self.embed(prompts)
-        return self.generator(noise_for_seeds(seeds, self.z_dim), text).float()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self.generator(noise_for_seeds(seeds, self.z_dim), text).float()
 
     def __call__(self, prompt: str, n: int = 5, seed: int = 0) -> list[Image.Image]:
         return to_pil(self.generate([prompt] * n, [seed + i for i in range(n)]))
