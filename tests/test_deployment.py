@@ -1,0 +1,97 @@
+"""The Docker files, checked without a Docker engine: what they copy exists, what they start is what
+the README's `make run` starts, and the production settings are production ones."""
+
+import fnmatch
+import re
+import shlex
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from backend.config import SHIPPED_MODELS
+from deep_learning.common.paths import REPO_ROOT
+
+DOCKERFILES = ["Dockerfile_backend", "Dockerfile_frontend"]
+
+
+def instructions(name: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (REPO_ROOT / name).read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
+
+
+def dockerignored(path: str) -> bool:
+    """Whether .dockerignore drops `path` (a pattern matching the path or a folder above it; `**/x` at any depth)."""
+    patterns = [p.strip() for p in (REPO_ROOT / ".dockerignore").read_text().splitlines() if p.strip()]
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        for pattern in patterns:
+            if fnmatch.fnmatch(prefix, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(parts[depth - 1],
+                                                                                               pattern[3:])):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_every_copied_path_exists_and_is_not_dockerignored(dockerfile):
+    copies = [args for op, args in instructions(dockerfile) if op == "COPY" and not args.startswith("--from")]
+    assert copies
+    for args in copies:
+        *sources, _destination = shlex.split(args)
+        for source in sources:
+            assert (REPO_ROOT / source).exists(), f"{dockerfile} copies {source}, which is not in the repo"
+            assert not dockerignored(source.rstrip("/")), f"{dockerfile} copies {source}, which .dockerignore drops"
+
+
+def test_shipped_checkpoints_reach_the_backend_image():
+    copied = [shlex.split(args)[0].rstrip("/") for op, args in instructions("Dockerfile_backend") if op == "COPY"]
+    for path in SHIPPED_MODELS.values():
+        relative = path.relative_to(REPO_ROOT).as_posix()
+        assert any(relative.startswith(source + "/") for source in copied), relative
+        assert not dockerignored(relative), relative
+    assert dockerignored("deep_learning/main_model/saved/run/checkpoint-epoch0001.pt")  # runs stay out
+
+
+def test_backend_image_starts_what_make_run_starts():
+    steps = instructions("Dockerfile_backend")
+    command = next(args for op, args in reversed(steps) if op == "CMD")
+    run_script = (REPO_ROOT / "scripts" / "run.sh").read_text()
+    app = re.search(r"gunicorn .*('backend:create_app\(\)')", run_script, re.S).group(1)
+    assert command.startswith("gunicorn ") and command.rstrip().endswith(app)
+    assert "${GUNICORN_WORKERS}" in command and "${GUNICORN_THREADS}" in command
+    assert "make run" in (REPO_ROOT / "README.md").read_text()
+    assert "scripts/run.sh" in (REPO_ROOT / "Makefile").read_text()
+    user = [args for op, args in steps if op == "USER"]
+    assert user and user[-1] not in ("root", "0")
+    assert any(op == "HEALTHCHECK" and "/api/health" in args for op, args in steps)
+    installs = " ".join(args for op, args in steps if op == "RUN")
+    assert "requirements_cpu.txt" in installs and "debug" not in command.lower()
+
+
+def test_frontend_image_builds_the_page_and_serves_it_with_a_fallback():
+    steps = instructions("Dockerfile_frontend")
+    assert sum(op == "FROM" for op, _ in steps) == 2  # node build, then a small static server
+    assert any(op == "ARG" and args.startswith("VITE_API_URL") for op, args in steps)
+    nginx = (REPO_ROOT / "frontend" / "nginx.conf").read_text()
+    assert "try_files $uri $uri/ /index.html" in nginx and "/api/" in nginx
+
+
+def test_compose_wires_ports_health_and_production_settings():
+    compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
+    backend, frontend = compose["services"]["backend"], compose["services"]["frontend"]
+    assert frontend["ports"] == ["8080:8080"]
+    assert any(str(port).startswith("8001") and str(port).endswith(":5000") for port in backend["ports"])
+    assert frontend["depends_on"]["backend"]["condition"] == "service_healthy"
+    assert "/api/health" in " ".join(backend["healthcheck"]["test"])
+    origins = backend["environment"]["CORS_ORIGINS"]
+    assert origins and "*" not in origins
+    assert not any("DEBUG" in key.upper() for key in backend["environment"])
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")
+def test_docker_compose_accepts_the_file():
+    subprocess.run(["docker-compose", "-f", "compose.yaml", "config", "--quiet"], cwd=REPO_ROOT, check=True)
