@@ -2,12 +2,15 @@
 
 import base64
 import io
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
 
 from backend import create_app
 from deep_learning.common.checkpoint import CheckpointError, save_checkpoint
+from deep_learning.common.paths import REPO_ROOT
 from tests.tiny_models import tiny_text_to_image
 
 
@@ -141,3 +144,11 @@ def test_start_up_refuses_broken_checkpoints_naming_them(tmp_path, damage):
         save_checkpoint(path, kind="classifier", model_args={}, state={})
     with pytest.raises(CheckpointError, match=str(path)):
         create_app({"MODELS": {"text-to-image": str(path)}})
+
+
+def test_serving_imports_no_training_code():
+    """The server loads checkpoints through the inference objects only: no training loop, optimiser or data set."""
+    probe = ("import sys; from backend import create_app; create_app(); "
+             "print(' '.join(m for m in sys.modules if m.endswith(('training_loop', '.training', '.evaluate'))))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""
