@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from deep_learning.common.checkpoint import CheckpointError
+from deep_learning.main_model import generate
 from deep_learning.main_model.models import build_discriminator, build_generator
 from deep_learning.main_model.pipeline import TextToImage
 from deep_learning.main_model.training_loop import PRESETS, Config, Trainer, adversarial_d
@@ -79,6 +81,23 @@ def test_training_writes_a_run_folder_and_a_loadable_generator(tmp_path):
     images = pipeline("red apple", n=5, seed=11)
     assert len(images) == 5 and images[0].size == (32, 32)
     assert [im.tobytes() for im in pipeline("red apple", n=5, seed=11)] == [im.tobytes() for im in images]
+
+
+def test_generate_cli_writes_what_the_pipeline_draws(tmp_path):
+    path = Trainer(tiny(tmp_path)).train()
+    written = generate.main(["red apple", "blue car", "--n=3", "--seed=7", f"--checkpoint={path}",
+                             f"--out={tmp_path / 'out'}"])
+    names = [f"{name}-{seed}.png" for name in ("red-apple", "blue-car") for seed in (7, 8, 9)]
+    assert [p.name for p in written] == names
+    expected = TextToImage.from_checkpoint(path)("blue car", n=3, seed=7)[2]
+    assert Image.open(written[-1]).tobytes() == expected.tobytes()
+    grid = generate.main(["--showcase", "--n=4", f"--checkpoint={path}", f"--out={tmp_path / 'grid.png'}"])[0]
+    rows = [row.split(": ", 1) for row in (tmp_path / "grid_prompts.txt").read_text().splitlines()]
+    meta = TextToImage.from_checkpoint(path).meta
+    splits = {"train": meta["train_prompts"], "held-out": meta["test_prompts"]}
+    assert rows and all(prompt in splits[split] for split, prompt in rows)
+    assert len(rows) == sum(min(8, len(prompts)) for prompts in splits.values())
+    assert Image.open(grid).size == (2 * (4 * 34 + 2), 2 * (len(rows) * 34 + 2))  # 32 px images, 2 px gaps, x2
 
 
 def test_shipped_model_draws_different_prompts_differently():
