@@ -6,7 +6,7 @@ PIP := .venv/bin/pip
 BACKEND_PORT ?= 5000
 FRONTEND_PORT ?= 8080
 
-.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark clean
+.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark loadtest clean
 
 setup: .venv/.installed data/node_modules/.package-lock.json frontend/node_modules/.package-lock.json
 
@@ -46,6 +46,10 @@ test-e2e: data
 
 benchmark: setup
 	$(PY) -m backend.benchmark
+
+# gunicorn on loopback with the shipped models: throughput, latency percentiles, errors, worker memory.
+loadtest: setup
+	$(PY) -m backend.loadtest
 
 clean:
 	rm -rf .venv data/node_modules data/cache frontend/node_modules frontend/dist

@@ -8,6 +8,7 @@ from PIL import Image
 
 from backend import create_app
 from backend.config import SHIPPED_MODELS
+from tests.hostile_requests import png_header
 from tests.tiny_models import tiny_text_to_image
 
 
@@ -79,27 +80,14 @@ def test_enhance_round_trip_is_four_times_larger(client):
     assert sizes["enhanced"] == sizes["bicubic"] == (4 * sizes["low_res"][0], 4 * sizes["low_res"][1])
 
 
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height pixels (and holds almost nothing): refused before decoding."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = chunk(b"IDAT", zlib.compress(b"\0" * 64))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
-
-
 @pytest.mark.parametrize("route", ["/api/sketch", "/api/enhance"])
 @pytest.mark.parametrize("upload, status, message", [
     (None, 400, "Missing file field"),
     ((b"", "image/png"), 400, "empty"),
     ((b"hello, not an image", "image/png"), 400, "not an image"),
     ((b"GIF89a", "text/plain"), 400, "Unsupported content type"),
-    ((_png_header(20000, 20000), "image/png"), 400, "too many pixels"),  # beyond Pillow's own bomb guard
-    ((_png_header(768, 768), "image/png"), 400, "too many pixels (768x768)"),  # beyond the server's limit
+    ((png_header(20000, 20000), "image/png"), 400, "too many pixels"),  # beyond Pillow's own bomb guard
+    ((png_header(768, 768), "image/png"), 400, "too many pixels (768x768)"),  # beyond the server's limit
     ((b"x" * (5 * 2**20), "image/png"), 413, "Too Large"),
 ])
 def test_bad_uploads_get_4xx_json(client, route, upload, status, message):
@@ -114,3 +102,4 @@ def test_truncated_png_is_refused(client):
     data = {"image": (io.BytesIO(buffer.getvalue()[:-40]), "t.png", "image/png")}
     response = client.post("/api/enhance", data=data, content_type="multipart/form-data")
     assert response.status_code == 400 and "truncated" in response.get_json()["error"]
+

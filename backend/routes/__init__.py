@@ -16,6 +16,8 @@ def loaded_models() -> dict[str, LoadedModel]:
 def model_for(task: str, name: str | None = None) -> LoadedModel:
     """The named model (which must serve `task`), or the first that does; 503 when none is loaded."""
     models = loaded_models()
+    if name is not None and not isinstance(name, str):  # JSON bodies can send a list or a number
+        raise BadRequest("'model' must be a model name; see /api/models for the loaded ones.")
     if name:
         if name not in models:
             raise BadRequest(f"Unknown model {name[:60]!r}; see /api/models for the loaded ones.")

@@ -48,7 +48,10 @@ def prompts():
 def _json_body() -> dict:
     if not request.is_json:
         raise BadRequest("Send a JSON body with Content-Type: application/json.", status=415)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." nested deeper than the parser's stack: bad input, not a server fault
+        raise BadRequest("The JSON body is nested too deeply.") from None
     if not isinstance(body, dict):
         raise BadRequest("The body is not a JSON object.")
     return body
