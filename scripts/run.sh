@@ -12,7 +12,7 @@ VITE_API_URL=$API_URL npm run build --prefix frontend --silent
 
 CORS_ORIGINS=${CORS_ORIGINS:-http://$HOST:$FRONTEND_PORT,http://localhost:$FRONTEND_PORT} \
   .venv/bin/gunicorn --bind "$HOST:$BACKEND_PORT" --workers 1 --threads "${GUNICORN_THREADS:-8}" \
-  --timeout 120 'backend:create_app()' &
+  --timeout 120 --no-control-socket 'backend:create_app()' &
 backend=$!
 trap 'kill $backend 2>/dev/null || true' EXIT INT TERM
 

@@ -6,6 +6,7 @@ import torch
 
 from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.training import RunDir
 
 
 def test_checkpoint_roundtrip_is_atomic_and_typed(tmp_path):
@@ -72,3 +73,11 @@ def test_parse_config_overrides_and_presets():
 def test_parse_config_rejects_bad_values(argv):
     with pytest.raises(SystemExit):
         parse_config(Options, argv, presets={"small": {}})
+
+
+def test_a_run_folder_drops_what_a_kill_during_a_save_left_half_written(tmp_path):
+    run = RunDir(tmp_path / "run").create()
+    kept = save_checkpoint(run.checkpoint_path(1), kind="k", model_args={}, state={"w": torch.ones(2)}, meta={})
+    (run.root / ".checkpoint-epoch0002.pt.x1y2.tmp").write_bytes(b"half a checkpoint")
+    RunDir(run.root).create()  # what a resumed run does first
+    assert sorted(p.name for p in run.root.iterdir()) == [kept.name, "samples"]

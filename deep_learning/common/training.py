@@ -25,7 +25,10 @@ class RunDir:
         self.samples = self.root / "samples"
 
     def create(self) -> "RunDir":
+        """Makes the folder; removes half-written files that a run killed while saving left behind."""
         self.samples.mkdir(parents=True, exist_ok=True)
+        for leftover in self.root.glob(".*.tmp"):
+            leftover.unlink()
         return self
 
     def checkpoint_path(self, epoch: int) -> Path:
