@@ -116,6 +116,7 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=64, help="requests per concurrency level")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--batch_wait_ms", type=float, default=None, help="micro-batching window (default: the app's)")
+    parser.add_argument("--torch_threads", type=int, default=None, help="the app's TORCH_THREADS (default: its own)")
     args = parser.parse_args(argv)
 
     checkpoint = Path(args.checkpoint) if args.checkpoint else None
@@ -131,7 +132,8 @@ def main(argv=None) -> None:
     print(f"torch threads {torch.get_num_threads()}, generator {checkpoint}, {args.image_size} px, "
           f"{args.requests} requests per level, 5 images each; client and server share this machine")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would drown the table
-    overrides = {} if args.batch_wait_ms is None else {"BATCH_WAIT_MS": args.batch_wait_ms}
+    overrides = {key: value for key, value in (("BATCH_WAIT_MS", args.batch_wait_ms),
+                                               ("TORCH_THREADS", args.torch_threads)) if value is not None}
     ours = Server(create_app({"MODELS": {"text-to-image": str(checkpoint)}, **overrides}))
     seed = Server(seed_style_app(checkpoint))
     rows = []
