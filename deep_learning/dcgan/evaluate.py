@@ -26,10 +26,12 @@ from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
+from deep_learning.common.training import training_time
 from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
 from deep_learning.dcgan.training_loop import Config as TrainingConfig
 from deep_learning.dcgan.training_loop import load_images
 
+FEATURES = model_dir("dcgan") / "saved" / "inception"  # real-image features, once per (data, size, count, seed)
 
 @dataclass
 class Config:
@@ -41,21 +43,8 @@ class Config:
     threads: int = 0  # torch.set_num_threads; 0 keeps torch's default
 
 
-def inception_features(images: np.ndarray, network: InceptionFeatures, batch_size: int = 50) -> torch.Tensor:
-    """uint8 NHWC -> [N, 2048]."""
-    x = torch.as_tensor(images).permute(0, 3, 1, 2)
-    return torch.cat([network(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).double()
 
 
-def cached_features(name: str, images: np.ndarray, network: InceptionFeatures) -> torch.Tensor:
-    """Real-image features are computed once per (data, size, count, seed) and kept under saved/."""
-    path = model_dir("dcgan") / "saved" / "inception" / f"{name}.pt"
-    if path.is_file():
-        return torch.load(path, weights_only=True)
-    features = inception_features(images, network)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(features, path)
-    return features
 
 
 def scores(real: torch.Tensor, fake: torch.Tensor) -> dict:
@@ -82,10 +71,10 @@ def evaluate(config: Config) -> dict:
     test = test[rng.permutation(len(test))[: config.real]]
     network = InceptionFeatures()
     tag = f"{Path(data_config.data).name}{data_config.image_size}-n{config.real}-s{config.seed}"
-    real_train = cached_features(f"{tag}-train-a", train_a, network)
-    real_train_b = cached_features(f"{tag}-train-b", train_b, network)
-    real_test = cached_features(f"{tag}-test", test, network)
-    fake = inception_features(generated_images(pipeline, config.samples), network)
+    real_train = network.features(train_a, cache=FEATURES / f"{tag}-train-a.pt")
+    real_train_b = network.features(train_b, cache=FEATURES / f"{tag}-train-b.pt")
+    real_test = network.features(test, cache=FEATURES / f"{tag}-test.pt")
+    fake = network.features(generated_images(pipeline, config.samples))
 
     rows = [
         {"label": f"real training images ({len(train_b)}, reference)",
@@ -130,13 +119,6 @@ def metrics_markdown(metrics: dict, info: dict) -> str:
     lines += ["", metrics["notes"], "", "![64 samples, seeds 0-63](samples.png)", "",
               f"Reproduce: `{metrics['command'].strip()}`", ""]
     return "\n".join(lines)
-
-
-def training_time(training: dict) -> str:
-    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, 1 thread": honest on a machine shared with other jobs."""
-    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
-    threads = training.get("config", {}).get("threads") or "default"
-    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
 
 
 if __name__ == "__main__":

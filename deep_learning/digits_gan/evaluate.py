@@ -95,14 +95,10 @@ class Judge:
             from deep_learning.common.metrics.inception import InceptionFeatures
 
             self._inception = InceptionFeatures()
-        rgb = to_uint8(images).repeat(1, 3, 1, 1)
         start = time.time()
-        features = torch.cat([self._inception(rgb[i : i + 50]) for i in range(0, len(rgb), 50)])
-        print(f"Inception features of {len(rgb)} images ({cache_name or 'generated'}): {time.time() - start:.0f} s",
+        features = self._inception.features(to_uint8(images).repeat(1, 3, 1, 1), cache)
+        print(f"Inception features of {len(images)} images ({cache_name or 'generated'}): {time.time() - start:.0f} s",
               flush=True)
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(features, cache)
         return features
 
 

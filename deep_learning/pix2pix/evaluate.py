@@ -28,6 +28,7 @@ from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
+from deep_learning.common.training import training_time
 from deep_learning.pix2pix.pipeline import SHIPPED_CHECKPOINT, SketchPipeline
 from deep_learning.pix2pix.training_loop import Config as TrainingConfig
 from deep_learning.pix2pix.training_loop import load_pairs, sketches_of
@@ -59,9 +60,6 @@ def image_quality(outputs: np.ndarray, targets: np.ndarray, batch_size: int = 50
             SSIM: round(float(torch.cat(ssim).mean()), 4)}
 
 
-def inception_features(images: np.ndarray, network: InceptionFeatures, batch_size: int = 50) -> torch.Tensor:
-    x = torch.as_tensor(images).permute(0, 3, 1, 2)
-    return torch.cat([network(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).double()
 
 
 def fid_kid(real: torch.Tensor, fake: torch.Tensor) -> dict:
@@ -93,13 +91,13 @@ def evaluate(config: Config) -> dict:
 
     network = InceptionFeatures()
     n = min(config.fid_images, len(test) // 2)
-    real = inception_features(test[:n], network)
+    real = network.features(test[:n])
     rows = [
         {"label": f"original images ({n} other held-out, reference)", "train": {},
-         "test": fid_kid(real, inception_features(test[len(test) - n :], network))},
+         "test": fid_kid(real, network.features(test[len(test) - n :]))},
         {"label": "Pix2Pix (shipped)", "train": image_quality(outputs["train"], splits["train"]),
          "test": {**image_quality(outputs["test"], splits["test"]),
-                  **fid_kid(real, inception_features(outputs["test"][:n], network))}},
+                  **fid_kid(real, network.features(outputs["test"][:n]))}},
     ]
     notes = (f"Inputs are each image's own sketch (`sketch_from_image`, colour edges). L1 (0..1 scale), PSNR and "
              f"SSIM (RGB, 8-bit, mean over images; SSIM with an 11 px Gaussian window) on {len(splits['test'])} "
@@ -144,13 +142,6 @@ def metrics_markdown(metrics: dict, info: dict) -> str:
     lines += ["", metrics["notes"], "", "![rows: held-out sketch, Pix2Pix, original](samples.png)", "",
               f"Reproduce: `{metrics['command'].strip()}`", ""]
     return "\n".join(lines)
-
-
-def training_time(training: dict) -> str:
-    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, 1 thread": honest on a machine shared with other jobs."""
-    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
-    threads = training.get("config", {}).get("threads") or "default"
-    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
 
 
 if __name__ == "__main__":

@@ -33,12 +33,14 @@ from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
+from deep_learning.common.training import training_time
 from deep_learning.srgan.data import load_high_res, low_res_batch, upscale_bicubic
 from deep_learning.srgan.pipeline import SHIPPED_CHECKPOINT, SuperResolutionPipeline
 
 PSNR, SSIM = "psnr", "ssim"
 RUN = model_dir("srgan") / "saved" / "emoji64"
 BASELINE = model_dir("srgan") / "saved" / "srresnet24" / "srresnet.pt"
+FEATURES = model_dir("srgan") / "saved" / "inception"  # features of images that do not change (originals, bicubic)
 
 
 @dataclass
@@ -69,20 +71,8 @@ def per_image_psnr(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return 10 * np.log10(255.0**2 / np.maximum(error.reshape(len(error), -1).mean(1), 1e-10))
 
 
-def inception_features(images: np.ndarray, network: InceptionFeatures, batch_size: int = 50) -> torch.Tensor:
-    x = torch.as_tensor(images).permute(0, 3, 1, 2)
-    return torch.cat([network(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]).double()
 
 
-def cached_features(name: str, images: np.ndarray, network: InceptionFeatures) -> torch.Tensor:
-    """Features of images that do not change between evaluations (originals, bicubic), kept under saved/."""
-    path = model_dir("srgan") / "saved" / "inception" / f"{name}.pt"
-    if path.is_file():
-        return torch.load(path, weights_only=True)
-    features = inception_features(images, network)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(features, path)
-    return features
 
 
 def enhance_all(pipeline: SuperResolutionPipeline, low: np.ndarray, batch_size: int = 64) -> np.ndarray:
@@ -118,13 +108,13 @@ def evaluate(config: Config) -> dict:
     n = min(config.fid_images, len(test) // 2)
     size = pipeline.info["image_size"]
     tag = f"{Path(trained.get('data', 'emoji')).name}{size}-x{scale}-n{n}-s{config.seed}"
-    real = cached_features(f"{tag}-real", test[:n], network)
-    reference = cached_features(f"{tag}-reference", test[len(test) - n :], network)
+    real = network.features(test[:n], cache=FEATURES / f"{tag}-real.pt")
+    reference = network.features(test[len(test) - n :], cache=FEATURES / f"{tag}-reference.pt")
     rows = [{"label": f"original {size} px images ({n} other held-out, reference)", "train": {},
              "test": fid_kid(real, reference)}]
     for i, (name, by_split) in enumerate(outputs.items()):
-        fake = (cached_features(f"{tag}-bicubic", by_split["test"][:n], network) if i == 0
-                else inception_features(by_split["test"][:n], network))
+        fake = (network.features(by_split["test"][:n], cache=FEATURES / f"{tag}-bicubic.pt") if i == 0
+                else network.features(by_split["test"][:n]))
         rows.append({"label": name, "train": image_quality(by_split["train"], splits["train"]),
                      "test": {**image_quality(by_split["test"], splits["test"]), **fid_kid(real, fake)}})
     psnrs = [per_image_psnr(by_split["test"], splits["test"]) for by_split in outputs.values()]
@@ -200,13 +190,6 @@ def metrics_markdown(metrics: dict, info: dict) -> str:
               "![rows: low resolution (nearest), bicubic, SRResNet (no GAN), SRGAN, original](samples.png)", "",
               f"Reproduce: `{metrics['command'].strip()}`", ""]
     return "\n".join(lines)
-
-
-def training_time(training: dict) -> str:
-    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, 1 thread": honest on a machine shared with other jobs."""
-    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
-    threads = training.get("config", {}).get("threads") or "default"
-    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ It has no logits layer, so offline Inception Score uses an independent classifie
 """
 
 import warnings
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,3 +39,19 @@ class InceptionFeatures(nn.Module):
             x = F.interpolate(x, size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)
         features = self.network(x.clamp(0, 255) / 128.0 - 1.0)
         return features.flatten(1) if features.ndim == 2 else features.mean(dim=tuple(range(2, features.ndim)))
+
+    def features(self, images: torch.Tensor | np.ndarray, cache: Path | None = None,
+                 batch_size: int = 50) -> torch.Tensor:
+        """Features of many uint8 images (an NCHW tensor or an NHWC array), a batch at a time.
+
+        With `cache`, features are read from that file when it exists and written to it otherwise: for
+        image sets that do not change between evaluations (real images, bicubic baselines).
+        """
+        if cache is not None and cache.is_file():
+            return torch.load(cache, weights_only=True)
+        x = torch.from_numpy(images).permute(0, 3, 1, 2) if isinstance(images, np.ndarray) else images
+        features = torch.cat([self(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(features, cache)
+        return features
