@@ -6,7 +6,7 @@ PIP := .venv/bin/pip
 BACKEND_PORT ?= 5000
 FRONTEND_PORT ?= 8080
 
-.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark loadtest clean
+.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark benchmark-training loadtest clean
 
 setup: .venv/.installed data/node_modules/.package-lock.json frontend/node_modules/.package-lock.json
 
@@ -46,6 +46,10 @@ test-e2e: data
 
 benchmark: setup
 	$(PY) -m backend.benchmark
+
+# Training steps of every model: img/s and GFLOP/s against this CPU's matmul peaks (a few minutes; needs free cores).
+benchmark-training: data
+	$(PY) -m deep_learning.benchmark_training --profile
 
 # gunicorn on loopback with the shipped models: throughput, latency percentiles, errors, worker memory.
 loadtest: setup

@@ -138,6 +138,32 @@ def gather_rng(world_size: int) -> list[dict]:
     return states
 
 
+def train_step(g_train, d_train, discriminator: Discriminator, opt_g, opt_d, real: torch.Tensor,
+               noise: torch.Tensor, config: Config) -> dict:
+    """One discriminator and one generator update (`g_train`, `d_train`: the models or their DDP wrappers);
+    returns the logged values. Also what deep_learning/benchmark_training.py times."""
+    with autocast(real.device, config.bf16):
+        fake = g_train(noise)
+        # the discriminator sees real and fake batches apart (seed 002: BatchNorm mixes them otherwise)
+        opt_d.zero_grad(set_to_none=True)
+        logits_real = d_train(real).float()
+        targets = torch.full_like(logits_real, config.real_label)
+        loss_real = F.binary_cross_entropy_with_logits(logits_real, targets)
+        loss_real.backward()
+        logits_fake = d_train(fake.detach()).float()
+        loss_fake = F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
+        loss_fake.backward()
+        opt_d.step()
+        # the generator step goes through the plain discriminator: its gradients are not wanted
+        opt_g.zero_grad(set_to_none=True)
+        logits_g = discriminator(fake).float()
+        loss_g = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
+        loss_g.backward()
+        opt_g.step()
+    return {"loss_d": (loss_real + loss_fake).item(), "loss_g": loss_g.item(),
+            "d_real": torch.sigmoid(logits_real).mean().item(), "d_fake": torch.sigmoid(logits_fake).mean().item()}
+
+
 def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/dcgan.pt` holds the inference checkpoint."""
     ddp = setup_distributed(config.device)
@@ -199,30 +225,10 @@ def train(config: Config) -> Path:
                 real = torch.where(torch.rand(len(real), 1, 1, 1) < 0.5, real.flip(-1), real)
             real = real.to(device, memory_format=fmt)
             noise = torch.randn(local_batch, config.z_dim).to(device)
-            with autocast(device, config.bf16):
-                fake = g_train(noise)
-                # the discriminator sees real and fake batches apart (seed 002: BatchNorm mixes them otherwise)
-                opt_d.zero_grad(set_to_none=True)
-                logits_real = d_train(real).float()
-                targets = torch.full_like(logits_real, config.real_label)
-                loss_real = F.binary_cross_entropy_with_logits(logits_real, targets)
-                loss_real.backward()
-                logits_fake = d_train(fake.detach()).float()
-                loss_fake = F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
-                loss_fake.backward()
-                opt_d.step()
-                # the generator step goes through the plain discriminator: its gradients are not wanted
-                opt_g.zero_grad(set_to_none=True)
-                logits_g = discriminator(fake).float()
-                loss_g = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
-                loss_g.backward()
-                opt_g.step()
+            values = train_step(g_train, d_train, discriminator, opt_g, opt_d, real, noise, config)
             step += 1
             ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
             ema.update(generator)
-            values = {"loss_d": (loss_real + loss_fake).item(), "loss_g": loss_g.item(),
-                      "d_real": torch.sigmoid(logits_real).mean().item(),
-                      "d_fake": torch.sigmoid(logits_fake).mean().item()}
             for key, value in values.items():
                 sums[key] += value
             rate = (i + 1) * config.batch_size / (time.time() - started)

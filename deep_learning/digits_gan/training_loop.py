@@ -58,6 +58,7 @@ class Config:
     d_width: int = 32  # critic channels at 14 px (x2, x4 below)
     ema_decay: float = 0.999  # EMA of the generator weights (warmed up); samples and shipped weights use it
     bf16: bool = True  # bfloat16 autocast (about 1.8x faster on this CPU)
+    channels_last: bool = True  # NHWC models and batches: +20-50% training steps with bf16 (benchmark_training)
     limit: int = 0  # use only the first N training digits (tests); 0 = all 60,000
     checkpoint_every: int = 1  # epochs between checkpoints, sample grids, plots and accuracy checks
     keep_checkpoints: int = 3  # newest full checkpoints kept in the run folder
@@ -167,12 +168,17 @@ def one_hot_accuracy(generator: Generator, judge, per_digit: int, seed: int = 12
     return float((classify(judge, images).argmax(1) == digits).float().mean())
 
 
+def memory_format(config: Config) -> torch.memory_format:
+    return torch.channels_last if config.channels_last else torch.contiguous_format
+
+
 def build(config: Config, image_size: int, device: torch.device) -> tuple[dict, dict, dict]:
     """(model_args, models, optimizers); the classifier only where its objective is used."""
     args = model_args(config, image_size)
-    models = {"generator": Generator(**args["generator"]).to(device), "critic": Critic(**args["critic"]).to(device)}
+    models = {"generator": Generator(**args["generator"]), "critic": Critic(**args["critic"])}
     if config.class_weight > 0:
-        models["classifier"] = DigitClassifier(image_size=image_size).to(device)
+        models["classifier"] = DigitClassifier(image_size=image_size)
+    models = {name: model.to(device, memory_format=memory_format(config)) for name, model in models.items()}
     betas = (config.beta1, config.beta2)
     optimizers = {
         "opt_g": torch.optim.Adam(models["generator"].parameters(), config.lr_g, betas=betas),
@@ -230,7 +236,7 @@ def train(config: Config) -> dict:
         bar = tqdm(range(steps), desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=not dist.is_main)
         for i in bar:
             batch = shard[i * config.batch_size : (i + 1) * config.batch_size]
-            real = from_uint8(images[batch]).to(device)
+            real = from_uint8(images[batch]).to(device, memory_format=memory_format(config))
             stats = critic_step(generator, d_ddp, optimizers["opt_d"], real, one_hot(digits[batch]).to(device), config)
             if c_ddp is not None:
                 stats |= classifier_step(c_ddp, optimizers["opt_c"], real, digits[batch].to(device), config)

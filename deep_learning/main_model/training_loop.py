@@ -25,7 +25,7 @@ from deep_learning.common.data.text_image import TEST, TRAIN
 from deep_learning.common.device import autocast, seed_everything
 from deep_learning.common.images import save_grid
 from deep_learning.common.paths import model_dir
-from deep_learning.common.text_encoders import load_text_encoder
+from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
 from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
 from deep_learning.main_model.augment import diff_augment
 from deep_learning.main_model.data import PromptImages, load_text_image_data
@@ -119,7 +119,9 @@ def matching_gradient_penalty(discriminator, images, text, config: Config) -> to
 
 
 class Trainer:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, encoder: PromptEncoder | None = None, data: PromptImages | None = None):
+        """`encoder` and `data` are loaded from the config unless given: trainers that share them (the
+        training benchmark builds one per variant) skip the loading."""
         self.config = config
         self.dist = setup_distributed(config.device)
         self.device = self.dist.device
@@ -128,9 +130,9 @@ class Trainer:
         seed_everything(config.seed + self.dist.rank)
         saved = Path(config.saved) if config.saved else model_dir("main_model") / "saved"
         self.run_dir = RunDir(saved / (config.run or f"{config.config}-{config.image_size}px"))
-        self.encoder = load_text_encoder(config.text_encoder)
-        self.data = PromptImages(load_text_image_data(config.dataset, config.image_size, config.limit_concepts),
-                                 self.encoder)
+        self.encoder = load_text_encoder(config.text_encoder) if encoder is None else encoder
+        self.data = data if data is not None else PromptImages(
+            load_text_image_data(config.dataset, config.image_size, config.limit_concepts), self.encoder)
         g_args, d_args = model_args(config, self.encoder.dim, len(self.data.data.class_names))
         self.g_args = g_args
         torch.manual_seed(config.seed)  # identical initial weights on every rank

@@ -123,6 +123,28 @@ def gather_rng(world_size: int) -> list[dict]:
     return states
 
 
+def train_step(g_train, d_train, discriminator: PatchDiscriminator, opt_g, opt_d, sketch: torch.Tensor,
+               image: torch.Tensor, config: Config) -> dict:
+    """One discriminator and one generator update (`g_train`, `d_train`: the models or their DDP wrappers);
+    returns the logged values. Also what deep_learning/benchmark_training.py times."""
+    with autocast(sketch.device, config.bf16):
+        fake = g_train(sketch)
+        opt_d.zero_grad(set_to_none=True)
+        logits_real = d_train(sketch, image).float()
+        logits_fake = d_train(sketch, fake.detach()).float()
+        loss_d = 0.5 * (F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real))
+                        + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake)))
+        loss_d.backward()
+        opt_d.step()
+        opt_g.zero_grad(set_to_none=True)  # through the plain discriminator: its gradients are not wanted
+        logits_g = discriminator(sketch, fake).float()
+        loss_adv = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
+        loss_l1 = (fake.float() - image).abs().mean()
+        (loss_adv + config.l1_weight * loss_l1).backward()
+        opt_g.step()
+    return {"loss_d": loss_d.item(), "loss_g_adv": loss_adv.item(), "loss_l1": loss_l1.item()}
+
+
 def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/pix2pix.pt` holds the inference checkpoint."""
     ddp = setup_distributed(config.device)
@@ -182,23 +204,8 @@ def train(config: Config) -> Path:
             if config.thicken:
                 sketch = torch.where(torch.rand(len(rows), 1, 1, 1) < config.thicken, thicken(sketch), sketch)
             image, sketch = image.to(device, memory_format=fmt), sketch.to(device, memory_format=fmt)
-            with autocast(device, config.bf16):
-                fake = g_train(sketch)
-                opt_d.zero_grad(set_to_none=True)
-                logits_real = d_train(sketch, image).float()
-                logits_fake = d_train(sketch, fake.detach()).float()
-                loss_d = 0.5 * (F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real))
-                                + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake)))
-                loss_d.backward()
-                opt_d.step()
-                opt_g.zero_grad(set_to_none=True)  # through the plain discriminator: its gradients are not wanted
-                logits_g = discriminator(sketch, fake).float()
-                loss_adv = F.binary_cross_entropy_with_logits(logits_g, torch.ones_like(logits_g))
-                loss_l1 = (fake.float() - image).abs().mean()
-                (loss_adv + config.l1_weight * loss_l1).backward()
-                opt_g.step()
+            values = train_step(g_train, d_train, discriminator, opt_g, opt_d, sketch, image, config)
             step += 1
-            values = {"loss_d": loss_d.item(), "loss_g_adv": loss_adv.item(), "loss_l1": loss_l1.item()}
             for key, value in values.items():
                 sums[key] += value
             rate = (i + 1) * config.batch_size / (time.time() - started)

@@ -135,6 +135,38 @@ def export_generator(path: Path, generator: Generator, config: Config, stage: st
     return save_checkpoint(path, kind=KIND, model_args=model_args_of(config), state=state, meta=meta, half=True)
 
 
+def train_step(g_train, d_train, discriminator: Discriminator, perceptual: ClassifierFeatureLoss | None, opt_g,
+               opt_d, low: torch.Tensor, high: torch.Tensor, adversarial: bool, config: Config) -> dict:
+    """One generator update, preceded by a discriminator update in the GAN stage (`adversarial`); `g_train`,
+    `d_train`: the models or their DDP wrappers. Returns the logged values. Also what
+    deep_learning/benchmark_training.py times."""
+    values = {}
+    with autocast(low.device, config.bf16):
+        output = g_train(low)
+        if adversarial:
+            opt_d.zero_grad(set_to_none=True)
+            loss_d = (F.softplus(-d_train(high).float()).mean()
+                      + F.softplus(d_train(output.detach()).float()).mean())
+            loss_d.backward()
+            opt_d.step()
+            values["loss_d"] = loss_d.item()
+        opt_g.zero_grad(set_to_none=True)
+        loss_l1 = (output.float() - high).abs().mean()
+        loss = config.l1_weight * loss_l1
+        values["loss_l1"] = loss_l1.item()
+        if perceptual is not None:
+            loss_p = perceptual(output, high).float()
+            loss = loss + config.perceptual_weight * loss_p
+            values["loss_perceptual"] = loss_p.item()
+        if adversarial:  # through the plain discriminator: its gradients are not wanted here
+            loss_adv = F.softplus(-discriminator(output).float()).mean()
+            loss = loss + config.adversarial_weight * loss_adv
+            values["loss_g_adv"] = loss_adv.item()
+        loss.backward()
+        opt_g.step()
+    return values
+
+
 def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/srgan.pt` holds the inference checkpoint."""
     if config.crop % config.scale or config.crop > config.hr_size:
@@ -202,30 +234,8 @@ def train(config: Config) -> Path:
                 flip = torch.rand(len(high), 1, 1, 1) < 0.5
                 high, low = torch.where(flip, high.flip(-1), high), torch.where(flip, low.flip(-1), low)
             high, low = high.to(device, memory_format=fmt), low.to(device, memory_format=fmt)
-            values = {}
-            with autocast(device, config.bf16):
-                output = g_train(low)
-                if adversarial:
-                    opt_d.zero_grad(set_to_none=True)
-                    loss_d = (F.softplus(-d_train(high).float()).mean()
-                              + F.softplus(d_train(output.detach()).float()).mean())
-                    loss_d.backward()
-                    opt_d.step()
-                    values["loss_d"] = loss_d.item()
-                opt_g.zero_grad(set_to_none=True)
-                loss_l1 = (output.float() - high).abs().mean()
-                loss = config.l1_weight * loss_l1
-                values["loss_l1"] = loss_l1.item()
-                if perceptual is not None:
-                    loss_p = perceptual(output, high).float()
-                    loss = loss + config.perceptual_weight * loss_p
-                    values["loss_perceptual"] = loss_p.item()
-                if adversarial:  # through the plain discriminator: its gradients are not wanted here
-                    loss_adv = F.softplus(-discriminator(output).float()).mean()
-                    loss = loss + config.adversarial_weight * loss_adv
-                    values["loss_g_adv"] = loss_adv.item()
-                loss.backward()
-                opt_g.step()
+            values = train_step(g_train, d_train, discriminator, perceptual, opt_g, opt_d, low, high, adversarial,
+                                config)
             step += 1
             ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
             ema.update(generator)
