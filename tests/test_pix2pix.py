@@ -9,11 +9,13 @@ import torch
 from PIL import Image, ImageDraw
 
 from deep_learning.common.checkpoint import load_checkpoint
-from deep_learning.common.data.text_image import TextImageData
 from deep_learning.pix2pix import training_loop
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
 from deep_learning.pix2pix.pipeline import SHIPPED_CHECKPOINT, SketchPipeline, sketch_from_image
 from deep_learning.pix2pix.sketch import PAPER, STROKE, drawing_to_sketch
+from tests.gan_fixtures import tiny_fixture
+
+tiny = tiny_fixture(training_loop, count=40)
 
 
 def disc(size: int, colour=(200, 30, 30), centre=None, radius=None) -> np.ndarray:
@@ -22,37 +24,6 @@ def disc(size: int, colour=(200, 30, 30), centre=None, radius=None) -> np.ndarra
     image = np.full((size, size, 3), 255, np.uint8)
     image[(xx - cx) ** 2 + (yy - cy) ** 2 < (radius or size / 3) ** 2] = colour
     return image
-
-
-def fake_emoji(size: int = 64, count: int = 40) -> TextImageData:
-    """Coloured discs on white, two images per concept, a quarter of the concepts held out."""
-    rng = np.random.default_rng(0)
-    images = np.stack([disc(size, tuple(rng.integers(0, 256, 3)), tuple(rng.uniform(size * 0.3, size * 0.7, 2)),
-                            rng.uniform(size * 0.15, size * 0.35)) for _ in range(count)])
-    concepts = count // 2
-    return TextImageData(
-        images=images, concept=np.repeat(np.arange(concepts), 2), style=np.tile([0, 1], concepts),
-        concepts=[f"c{i}" for i in range(concepts)], captions=[[f"c{i}"] for i in range(concepts)],
-        concept_class=np.zeros(concepts, dtype=np.int64), concept_split=(np.arange(concepts) % 4 == 0).astype(np.int64),
-        class_names=["all"], style_names=["a", "b"],
-    )
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """Training runs go to a temporary folder and read fake emoji; returns a function making tiny configs."""
-    threads = torch.get_num_threads()
-    root = tmp_path_factory.mktemp("pix2pix")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training_loop, "load_emoji", lambda size: fake_emoji(size))
-        patch.setattr(training_loop, "model_dir", lambda name: root / name)
-
-        def make(**overrides) -> training_loop.Config:
-            values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test", **overrides}
-            return training_loop.Config(**values)
-
-        yield make
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("size", [16, 32, 64])

@@ -12,46 +12,13 @@ from PIL import Image
 from deep_learning.classifiers.models import KIND as CLASSIFIER_KIND
 from deep_learning.classifiers.models import ImageClassifier
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
-from deep_learning.common.data.text_image import TextImageData
 from deep_learning.srgan import data, training_loop
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import ClassifierFeatureLoss
 from deep_learning.srgan.pipeline import MAX_INPUT_SIDE, SHIPPED_CHECKPOINT, SuperResolutionPipeline
+from tests.gan_fixtures import tiny_fixture
 
-
-def fake_emoji(size: int = 64, count: int = 40) -> TextImageData:
-    """Coloured discs on white, two images per concept, a quarter of the concepts held out."""
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[:size, :size]
-    images = np.full((count, size, size, 3), 255, np.uint8)
-    for image in images:
-        cx, cy = rng.uniform(size * 0.3, size * 0.7, 2)
-        r = rng.uniform(size * 0.15, size * 0.35)
-        image[(xx - cx) ** 2 + (yy - cy) ** 2 < r**2] = rng.integers(0, 256, 3)
-    concepts = count // 2
-    return TextImageData(
-        images=images, concept=np.repeat(np.arange(concepts), 2), style=np.tile([0, 1], concepts),
-        concepts=[f"c{i}" for i in range(concepts)], captions=[[f"c{i}"] for i in range(concepts)],
-        concept_class=np.zeros(concepts, dtype=np.int64), concept_split=(np.arange(concepts) % 4 == 0).astype(np.int64),
-        class_names=["all"], style_names=["a", "b"],
-    )
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """Training runs go to a temporary folder and read fake emoji; returns a function making tiny configs."""
-    threads = torch.get_num_threads()
-    root = tmp_path_factory.mktemp("srgan")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(data, "load_emoji", lambda size: fake_emoji(size))
-        patch.setattr(training_loop, "model_dir", lambda name: root / name)
-
-        def make(**overrides) -> training_loop.Config:
-            values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test", **overrides}
-            return training_loop.Config(**values)
-
-        yield make
-    torch.set_num_threads(threads)
+tiny = tiny_fixture(training_loop, count=40, emoji_reader=data)
 
 
 @pytest.mark.parametrize("size", [(16, 16), (10, 7), (1, 3)])

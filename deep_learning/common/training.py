@@ -1,5 +1,5 @@
 """Run plumbing shared by every training loop: run folders, jsonl logs, progress plots, EMA,
-RNG state for exact resumes, and DistributedDataParallel set-up (gloo on CPU, nccl on CUDA)."""
+RNG state for exact resumes, DistributedDataParallel set-up (gloo on CPU, nccl on CUDA), data order."""
 
 import copy
 import json
@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from deep_learning.common.device import choose_device
+from deep_learning.common.device import choose_device, seed_everything
 
 CHECKPOINT_PATTERN = re.compile(r"checkpoint-epoch(\d+)\.pt$")
 
@@ -167,3 +167,19 @@ def training_time(training: dict) -> str:
     cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
     threads = training.get("config", {}).get("threads") or "default"
     return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
+
+
+def start_process(config) -> Distributed:
+    """The first lines of a training loop: joins the process group (under torchrun), sets `config.threads`
+    (0 keeps torch's default) and seeds this process with `config.seed + rank`."""
+    ddp = setup_distributed(config.device)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed + ddp.rank)
+    return ddp
+
+
+def epoch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
+    """The data order of one epoch, a function of (seed, epoch) alone: identical after a resume."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+

@@ -19,19 +19,19 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.emoji import load_emoji
 from deep_learning.common.data.folders import load_image_folder
 from deep_learning.common.data.text_image import TEST, TRAIN
-from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.device import autocast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
+from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, start_process
 from deep_learning.dcgan.models import KIND, Discriminator, Generator, init_weights
 
 TRAINING_KIND = "dcgan/training"
@@ -124,20 +124,6 @@ def recalibrate_batchnorm(generator: Generator, device, batches: int = 16, batch
     return generator.eval()
 
 
-def epoch_order(n: int, epoch: int, seed: int) -> torch.Tensor:
-    """The data order of one epoch, a function of (seed, epoch) alone: identical after a resume."""
-    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
-
-
-def gather_rng(world_size: int) -> list[dict]:
-    """Every process's RNG state (rank order), so a resumed DDP run draws the same noise on each rank."""
-    if world_size == 1:
-        return [rng_state()]
-    states = [None] * world_size
-    dist.all_gather_object(states, rng_state())
-    return states
-
-
 def train_step(g_train, d_train, discriminator: Discriminator, opt_g, opt_d, real: torch.Tensor,
                noise: torch.Tensor, config: Config) -> dict:
     """One discriminator and one generator update (`g_train`, `d_train`: the models or their DDP wrappers);
@@ -166,11 +152,8 @@ def train_step(g_train, d_train, discriminator: Discriminator, opt_g, opt_d, rea
 
 def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/dcgan.pt` holds the inference checkpoint."""
-    ddp = setup_distributed(config.device)
+    ddp = start_process(config)
     device = ddp.device
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    seed_everything(config.seed + ddp.rank)
     run = RunDir(model_dir("dcgan") / "saved" / (config.run or config.config))
     train_images, _ = load_images(config)
     real_all = torch.as_tensor(train_images)
@@ -182,27 +165,9 @@ def train(config: Config) -> Path:
     ema = EMA(generator, config.ema_decay)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
-    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
-    latest = run.latest_checkpoint() if config.resume else None
-    if latest is not None:
-        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
-        generator.load_state_dict(state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        ema.model.load_state_dict(state["ema"])
-        opt_g.load_state_dict(state["optimizer_g"])
-        opt_d.load_state_dict(state["optimizer_d"])
-        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
-        cpu_seconds = float(state.get("cpu_seconds", 0.0))
-        rngs = state["rng"]
-        set_rng_state(rngs[ddp.rank] if len(rngs) == ddp.world_size else rngs[0])
-        if ddp.is_main:
-            run.truncate_log(start_epoch)
-            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
-    elif ddp.is_main:
-        run.create()
-        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_images": len(real_all)})
-        (run.root / "log.jsonl").write_text("")
-    ddp.barrier()
+    modules = {"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
+               "optimizer_d": opt_d}  # what a training checkpoint holds
+    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_images=len(real_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
 
     fixed_noise = torch.randn(64, config.z_dim, generator=torch.Generator().manual_seed(config.seed)).to(device)
@@ -210,12 +175,12 @@ def train(config: Config) -> Path:
     steps_per_epoch = len(real_all) // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(real_all)} training images are fewer than one batch of {config.batch_size}")
-    for epoch in range(start_epoch + 1, config.epochs + 1):
+    for epoch in range(progress.epoch + 1, config.epochs + 1):
         generator.train()
         discriminator.train()
         order = epoch_order(len(real_all), epoch, config.seed)
         sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
-        started, cpu_started = time.time(), time.process_time()
+        started = progress.start_epoch()
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
                    leave=False, mininterval=2.0)
         for i in bar:
@@ -226,19 +191,16 @@ def train(config: Config) -> Path:
             real = real.to(device, memory_format=fmt)
             noise = torch.randn(local_batch, config.z_dim).to(device)
             values = train_step(g_train, d_train, discriminator, opt_g, opt_d, real, noise, config)
-            step += 1
-            ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
+            progress.step += 1
+            ema.decay = min(config.ema_decay, (1 + progress.step) / (10 + progress.step))
             ema.update(generator)
             for key, value in values.items():
                 sums[key] += value
             rate = (i + 1) * config.batch_size / (time.time() - started)
             bar.set_postfix(d=f"{values['loss_d']:.3f}", g=f"{values['loss_g']:.3f}", img_s=f"{rate:.0f}")
-        elapsed = time.time() - started
-        seconds += elapsed
-        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
-        row = {"epoch": epoch, "step": step, **{k: round(ddp.mean(v / steps_per_epoch), 4) for k, v in sums.items()},
-               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
-               "cpu_seconds": round(cpu_seconds, 1)}
+        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
+        row = {"epoch": epoch, "step": progress.step,
+               **{k: round(ddp.mean(v / steps_per_epoch), 4) for k, v in sums.items()}, **timing}
         rngs = gather_rng(ddp.world_size)  # every rank takes part, even when only rank 0 writes
         if ddp.is_main:
             run.log(row)
@@ -250,19 +212,11 @@ def train(config: Config) -> Path:
                 plot_progress(run.read_log(), ["loss_d", "loss_g", "d_real", "d_fake"], run.root / "progress.png",
                               title=f"DCGAN {run.root.name}")
             if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                save_checkpoint(
-                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args,
-                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
-                           "ema": ema.model.state_dict(), "optimizer_g": opt_g.state_dict(),
-                           "optimizer_d": opt_d.state_dict(), "epoch": epoch, "step": step, "seconds": seconds,
-                           "cpu_seconds": cpu_seconds, "rng": rngs},
-                    meta={"config": config_to_dict(config)},
-                )
-                run.prune_checkpoints(config.keep_checkpoints)
+                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args)
         ddp.barrier()
     if ddp.is_main:
-        export_generator(run, ema.model, model_args, config, step, (seconds, cpu_seconds), len(real_all),
-                         ddp.world_size, device)
+        export_generator(run, ema.model, model_args, config, progress.step, (progress.seconds, progress.cpu_seconds),
+                         len(real_all), ddp.world_size, device)
     ddp.close()
     return run.root
 

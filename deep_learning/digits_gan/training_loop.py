@@ -31,7 +31,7 @@ from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.device import autocast, seed_everything
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import EMA, RunDir, plot_progress, setup_distributed
+from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, setup_distributed
 from deep_learning.digits_gan.labels import NUM_DIGITS, one_hot, sample_k_hot
 from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED, TRAINING_KIND, Critic, DigitClassifier, Generator
 from deep_learning.digits_gan.pipeline import generate, noise, sample_sheet
@@ -99,8 +99,7 @@ def model_args(config: Config, image_size: int) -> dict:
 
 def epoch_shard(n: int, epoch: int, seed: int, rank: int, world_size: int) -> torch.Tensor:
     """This process's share of the epoch's permutation; the same on every resume and every rank count."""
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
-    return order[rank::world_size][: n // world_size]
+    return epoch_order(n, epoch, seed)[rank::world_size][: n // world_size]
 
 
 def critic_step(generator, critic, optimizer, real, real_labels, config: Config) -> dict:

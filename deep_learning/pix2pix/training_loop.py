@@ -19,19 +19,19 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.emoji import load_emoji
 from deep_learning.common.data.folders import load_image_folder
 from deep_learning.common.data.text_image import TEST, TRAIN
-from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.device import autocast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
+from deep_learning.common.training import RunDir, epoch_order, plot_progress, start_process
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator, init_weights
 from deep_learning.pix2pix.sketch import sketch_from_image
 
@@ -114,15 +114,6 @@ def build_models(config: Config) -> tuple[UNetGenerator, PatchDiscriminator, dic
     return generator, discriminator, model_args
 
 
-def gather_rng(world_size: int) -> list[dict]:
-    """Every process's RNG state (rank order), so a resumed DDP run draws the same dropout on each rank."""
-    if world_size == 1:
-        return [rng_state()]
-    states = [None] * world_size
-    dist.all_gather_object(states, rng_state())
-    return states
-
-
 def train_step(g_train, d_train, discriminator: PatchDiscriminator, opt_g, opt_d, sketch: torch.Tensor,
                image: torch.Tensor, config: Config) -> dict:
     """One discriminator and one generator update (`g_train`, `d_train`: the models or their DDP wrappers);
@@ -147,11 +138,8 @@ def train_step(g_train, d_train, discriminator: PatchDiscriminator, opt_g, opt_d
 
 def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/pix2pix.pt` holds the inference checkpoint."""
-    ddp = setup_distributed(config.device)
+    ddp = start_process(config)
     device = ddp.device
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    seed_everything(config.seed + ddp.rank)
     run = RunDir(model_dir("pix2pix") / "saved" / (config.run or config.config))
     train_images, test_images = load_pairs(config)
     images_all, sketches_all = torch.as_tensor(train_images), sketches_of(train_images)
@@ -164,35 +152,19 @@ def train(config: Config) -> Path:
     discriminator.to(device, memory_format=fmt)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr, betas=(config.beta1, 0.999))
-    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
-    latest = run.latest_checkpoint() if config.resume else None
-    if latest is not None:
-        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
-        for module, name in ((generator, "generator"), (discriminator, "discriminator"),
-                             (opt_g, "optimizer_g"), (opt_d, "optimizer_d")):
-            module.load_state_dict(state[name])
-        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
-        cpu_seconds = float(state.get("cpu_seconds", 0.0))
-        set_rng_state(state["rng"][ddp.rank] if len(state["rng"]) == ddp.world_size else state["rng"][0])
-        if ddp.is_main:
-            run.truncate_log(start_epoch)
-            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
-    elif ddp.is_main:
-        run.create()
-        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_pairs": len(images_all)})
-        (run.root / "log.jsonl").write_text("")
-    ddp.barrier()
+    modules = {"generator": generator, "discriminator": discriminator, "optimizer_g": opt_g, "optimizer_d": opt_d}
+    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_pairs=len(images_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
 
     steps_per_epoch = len(images_all) // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(images_all)} training pairs are fewer than one batch of {config.batch_size}")
-    for epoch in range(start_epoch + 1, config.epochs + 1):
+    for epoch in range(progress.epoch + 1, config.epochs + 1):
         generator.train()
         discriminator.train()
-        order = torch.randperm(len(images_all), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        order = epoch_order(len(images_all), epoch, config.seed)
         sums = dict.fromkeys(["loss_d", "loss_g_adv", "loss_l1"], 0.0)
-        started, cpu_started = time.time(), time.process_time()
+        started = progress.start_epoch()
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
                    leave=False, mininterval=2.0)
         for i in bar:
@@ -205,22 +177,19 @@ def train(config: Config) -> Path:
                 sketch = torch.where(torch.rand(len(rows), 1, 1, 1) < config.thicken, thicken(sketch), sketch)
             image, sketch = image.to(device, memory_format=fmt), sketch.to(device, memory_format=fmt)
             values = train_step(g_train, d_train, discriminator, opt_g, opt_d, sketch, image, config)
-            step += 1
+            progress.step += 1
             for key, value in values.items():
                 sums[key] += value
             rate = (i + 1) * config.batch_size / (time.time() - started)
             bar.set_postfix(d=f"{values['loss_d']:.3f}", adv=f"{values['loss_g_adv']:.3f}",
                             l1=f"{values['loss_l1']:.4f}", img_s=f"{rate:.0f}")
-        elapsed = time.time() - started
-        seconds += elapsed
-        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
+        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
         generator.eval()
         with torch.no_grad():
             val_output = generator(val_sketches).float()
-        row = {"epoch": epoch, "step": step, **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items()},
-               "val_l1": round(float((val_output - val_images).abs().mean()) / 2, 5),
-               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
-               "cpu_seconds": round(cpu_seconds, 1)}
+        row = {"epoch": epoch, "step": progress.step,
+               **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items()},
+               "val_l1": round(float((val_output - val_images).abs().mean()) / 2, 5), **timing}
         rngs = gather_rng(ddp.world_size)
         if ddp.is_main:
             run.log(row)
@@ -231,18 +200,11 @@ def train(config: Config) -> Path:
                 plot_progress(run.read_log(), ["loss_d", "loss_g_adv", "loss_l1", "val_l1"], run.root / "progress.png",
                               title=f"Pix2Pix {run.root.name}")
             if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                save_checkpoint(
-                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args,
-                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
-                           "optimizer_g": opt_g.state_dict(), "optimizer_d": opt_d.state_dict(), "epoch": epoch,
-                           "step": step, "seconds": seconds, "cpu_seconds": cpu_seconds, "rng": rngs},
-                    meta={"config": config_to_dict(config)},
-                )
-                run.prune_checkpoints(config.keep_checkpoints)
+                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args)
         ddp.barrier()
     if ddp.is_main:
-        export_generator(run.root / "pix2pix.pt", generator, model_args, config, step, (seconds, cpu_seconds),
-                         len(images_all), test_images[:EXAMPLES], device)
+        export_generator(run.root / "pix2pix.pt", generator, model_args, config, progress.step,
+                         (progress.seconds, progress.cpu_seconds), len(images_all), test_images[:EXAMPLES], device)
     ddp.close()
     return run.root
 

@@ -23,16 +23,16 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
-from deep_learning.common.device import autocast, seed_everything
+from deep_learning.common.device import autocast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
+from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, start_process
 from deep_learning.srgan.data import load_high_res, low_res_batch
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import DEFAULT_NETWORK, ClassifierFeatureLoss
@@ -171,11 +171,8 @@ def train(config: Config) -> Path:
     """Trains and returns the run folder; `<run>/srgan.pt` holds the inference checkpoint."""
     if config.crop % config.scale or config.crop > config.hr_size:
         raise ValueError(f"crop {config.crop} must be a multiple of scale {config.scale} and <= hr_size")
-    ddp = setup_distributed(config.device)
+    ddp = start_process(config)
     device = ddp.device
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    seed_everything(config.seed + ddp.rank)
     run = RunDir(model_dir("srgan") / "saved" / (config.run or config.config))
     train_high, test_high = load_high_res(config.data, config.hr_size, config.seed)
     if config.limit:
@@ -191,38 +188,23 @@ def train(config: Config) -> Path:
     ema = EMA(generator, config.ema_decay)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
-    start_epoch, step, seconds, cpu_seconds = 0, 0, 0.0, 0.0
-    latest = run.latest_checkpoint() if config.resume else None
-    if latest is not None:
-        state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
-        for module, name in ((generator, "generator"), (discriminator, "discriminator"), (ema.model, "ema"),
-                             (opt_g, "optimizer_g"), (opt_d, "optimizer_d")):
-            module.load_state_dict(state[name])
-        start_epoch, step, seconds = int(state["epoch"]), int(state["step"]), float(state["seconds"])
-        cpu_seconds = float(state.get("cpu_seconds", 0.0))
-        set_rng_state(state["rng"][ddp.rank] if len(state["rng"]) == ddp.world_size else state["rng"][0])
-        if ddp.is_main:
-            run.truncate_log(start_epoch)
-            print(f"resumed {latest} at epoch {start_epoch}, step {step}")
-    elif ddp.is_main:
-        run.create()
-        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, "train_images": len(high_all)})
-        (run.root / "log.jsonl").write_text("")
-    ddp.barrier()
+    modules = {"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
+               "optimizer_d": opt_d}  # what a training checkpoint holds
+    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_images=len(high_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
 
     steps_per_epoch = len(high_all) // config.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"{len(high_all)} training images are fewer than one batch of {config.batch_size}")
     bicubic_psnr = psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
-    for epoch in range(start_epoch + 1, config.epochs + 1):
+    for epoch in range(progress.epoch + 1, config.epochs + 1):
         adversarial = epoch > config.pretrain_epochs
         if adversarial and config.perceptual_weight and perceptual is None:
             perceptual = ClassifierFeatureLoss.from_checkpoint(config.perceptual_network).to(device, memory_format=fmt)
         generator.train()
-        order = torch.randperm(len(high_all), generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        order = epoch_order(len(high_all), epoch, config.seed)
         sums = dict.fromkeys(["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d"], 0.0)
-        started, cpu_started = time.time(), time.process_time()
+        started = progress.start_epoch()
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}{' gan' if adversarial else ''}",
                    disable=not ddp.is_main, leave=False, mininterval=2.0)
         for i in bar:
@@ -236,24 +218,20 @@ def train(config: Config) -> Path:
             high, low = high.to(device, memory_format=fmt), low.to(device, memory_format=fmt)
             values = train_step(g_train, d_train, discriminator, perceptual, opt_g, opt_d, low, high, adversarial,
                                 config)
-            step += 1
-            ema.decay = min(config.ema_decay, (1 + step) / (10 + step))
+            progress.step += 1
+            ema.decay = min(config.ema_decay, (1 + progress.step) / (10 + progress.step))
             ema.update(generator)
             for key, value in values.items():
                 sums[key] += value
             rate = (i + 1) * config.batch_size / (time.time() - started)
             bar.set_postfix(l1=f"{values['loss_l1']:.4f}", d=f"{values.get('loss_d', math.nan):.3f}",
                             img_s=f"{rate:.0f}")
-        elapsed = time.time() - started
-        seconds += elapsed
-        cpu_seconds += time.process_time() - cpu_started  # this process's CPU time: honest on a shared machine
+        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
         with torch.no_grad():
             val_output = ema.model(val_low)
-        row = {"epoch": epoch, "step": step, "adversarial": adversarial,
+        row = {"epoch": epoch, "step": progress.step, "adversarial": adversarial,
                **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items() if v},
-               "val_psnr": round(psnr(val_output, val_high), 3), "val_psnr_bicubic": round(bicubic_psnr, 3),
-               "images_per_s": round(steps_per_epoch * config.batch_size / elapsed, 1), "seconds": round(seconds, 1),
-               "cpu_seconds": round(cpu_seconds, 1)}
+               "val_psnr": round(psnr(val_output, val_high), 3), "val_psnr_bicubic": round(bicubic_psnr, 3), **timing}
         rngs = gather_rng(ddp.world_size)
         if ddp.is_main:
             run.log(row)
@@ -264,31 +242,14 @@ def train(config: Config) -> Path:
                 plot_progress(run.read_log(), ["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d", "val_psnr"],
                               run.root / "progress.png", title=f"SRGAN {run.root.name}")
             if epoch % config.checkpoint_every == 0 or epoch in (config.epochs, config.pretrain_epochs):
-                save_checkpoint(
-                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=model_args_of(config),
-                    state={"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
-                           "ema": ema.model.state_dict(), "optimizer_g": opt_g.state_dict(),
-                           "optimizer_d": opt_d.state_dict(), "epoch": epoch, "step": step, "seconds": seconds,
-                           "cpu_seconds": cpu_seconds, "rng": rngs},
-                    meta={"config": config_to_dict(config)},
-                )
-                run.prune_checkpoints(config.keep_checkpoints)
+                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args_of(config))
             if epoch in (config.pretrain_epochs, config.epochs):
                 stage = "srgan" if epoch == config.epochs and config.epochs > config.pretrain_epochs else "srresnet"
-                export_generator(run.root / f"{stage}.pt", ema.model, config, stage, step, (seconds, cpu_seconds),
-                                 len(high_all), test_high[:EXAMPLES], device)
+                export_generator(run.root / f"{stage}.pt", ema.model, config, stage, progress.step,
+                                 (progress.seconds, progress.cpu_seconds), len(high_all), test_high[:EXAMPLES], device)
         ddp.barrier()
     ddp.close()
     return run.root
-
-
-def gather_rng(world_size: int) -> list[dict]:
-    """Every process's RNG state (rank order), so a resumed DDP run draws the same crops on each rank."""
-    if world_size == 1:
-        return [rng_state()]
-    states = [None] * world_size
-    dist.all_gather_object(states, rng_state())
-    return states
 
 
 def save_sample_grid(path: Path, low: torch.Tensor, output: torch.Tensor, high: torch.Tensor, scale: int) -> None:

@@ -1,0 +1,85 @@
+"""How an image GAN's run (dcgan, pix2pix, srgan) continues: what its training checkpoints hold (named
+state dicts, the progress counters, every rank's RNG state), and the resume-or-start that reads them back."""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch.distributed as dist
+
+from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.config import config_to_dict
+from deep_learning.common.training import Distributed, RunDir, rng_state, set_rng_state
+
+
+def gather_rng(world_size: int) -> list[dict]:
+    """Every process's RNG state (rank order), so a resumed DDP run draws the same noise on each rank.
+    Every rank must call it, even when only rank 0 writes the checkpoint."""
+    if world_size == 1:
+        return [rng_state()]
+    states = [None] * world_size
+    dist.all_gather_object(states, rng_state())
+    return states
+
+
+@dataclass
+class Progress:
+    """Where a run stands; a training checkpoint's state carries these four counters at its top level."""
+
+    epoch: int = 0  # the last finished epoch
+    step: int = 0  # optimiser steps so far
+    seconds: float = 0.0  # wall-clock training time over all epochs, resumes included
+    cpu_seconds: float = 0.0  # this process's CPU time: honest on a machine shared with other jobs
+    _clocks: tuple[float, float] = field(default=(0.0, 0.0), repr=False, compare=False)
+
+    def start_epoch(self) -> float:
+        """Starts the epoch's clocks; returns its wall-clock start (for the progress bar's rate)."""
+        self._clocks = (time.time(), time.process_time())
+        return self._clocks[0]
+
+    def end_epoch(self, epoch: int, images: int) -> dict:
+        """Adds the epoch's time to the totals; returns the log row's closing columns."""
+        elapsed = time.time() - self._clocks[0]
+        self.epoch, self.seconds = epoch, self.seconds + elapsed
+        self.cpu_seconds += time.process_time() - self._clocks[1]
+        return {"images_per_s": round(images / elapsed, 1), "seconds": round(self.seconds, 1),
+                "cpu_seconds": round(self.cpu_seconds, 1)}
+
+
+def resume_or_start(run: RunDir, modules: dict, config, ddp: Distributed, kind: str, **options) -> Progress:
+    """With `config.resume` and a checkpoint in the run folder: loads `modules` (state-dict name -> model or
+    optimiser) from the latest one, restores this rank's RNG state and drops the log rows a killed run wrote
+    after it. Otherwise a fresh run folder: training_options.json (the config, world size and `options`)
+    and an empty log. Returns the progress to continue from; every rank waits for rank 0's folder."""
+    latest = run.latest_checkpoint() if config.resume else None
+    progress = Progress()
+    if latest is not None:
+        state = load_checkpoint(latest, kind=kind, map_location=ddp.device)["state"]
+        for name, module in modules.items():
+            module.load_state_dict(state[name])
+        progress = Progress(int(state["epoch"]), int(state["step"]), float(state["seconds"]),
+                            float(state.get("cpu_seconds", 0.0)))
+        rngs = state["rng"]  # one per rank; a run resumed on another number of processes takes rank 0's
+        set_rng_state(rngs[ddp.rank] if len(rngs) == ddp.world_size else rngs[0])
+        if ddp.is_main:
+            run.truncate_log(progress.epoch)
+            print(f"resumed {latest} at epoch {progress.epoch}, step {progress.step}")
+    elif ddp.is_main:
+        run.create()
+        run.write_options({**config_to_dict(config), "world_size": ddp.world_size, **options})
+        (run.root / "log.jsonl").write_text("")
+    ddp.barrier()
+    return progress
+
+
+def save_training_checkpoint(run: RunDir, modules: dict, progress: Progress, rngs: list[dict], config, kind: str,
+                             model_args: dict) -> Path:
+    """`checkpoint-epochNNNN.pt`: the state dicts of `modules`, the progress counters and every rank's RNG
+    state (from `gather_rng`), what `resume_or_start` reads; keeps the newest `config.keep_checkpoints`."""
+    state = {name: module.state_dict() for name, module in modules.items()}
+    state |= {"epoch": progress.epoch, "step": progress.step, "seconds": progress.seconds,
+              "cpu_seconds": progress.cpu_seconds, "rng": rngs}
+    path = save_checkpoint(run.checkpoint_path(progress.epoch), kind=kind, model_args=model_args, state=state,
+                           meta={"config": config_to_dict(config)})
+    run.prune_checkpoints(config.keep_checkpoints)
+    return path

@@ -1,0 +1,52 @@
+"""What the dcgan, pix2pix and srgan tests share: fake emoji (coloured discs on white) and a `tiny` fixture
+that points a training loop at them and at a temporary run folder. Imported by those test files."""
+
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+
+from deep_learning.common.data.text_image import TextImageData
+
+
+def fake_emoji(size: int, count: int) -> TextImageData:
+    """Coloured discs on white, two images per concept, a quarter of the concepts held out."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:size, :size]
+    images = np.full((count, size, size, 3), 255, np.uint8)
+    for image in images:
+        cx, cy = rng.uniform(size * 0.3, size * 0.7, 2)
+        r = rng.uniform(size * 0.15, size * 0.35)
+        image[(xx - cx) ** 2 + (yy - cy) ** 2 < r**2] = rng.integers(0, 256, 3)
+    concepts = count // 2
+    return TextImageData(
+        images=images, concept=np.repeat(np.arange(concepts), 2), style=np.tile([0, 1], concepts),
+        concepts=[f"c{i}" for i in range(concepts)], captions=[[f"c{i}"] for i in range(concepts)],
+        concept_class=np.zeros(concepts, dtype=np.int64), concept_split=(np.arange(concepts) % 4 == 0).astype(np.int64),
+        class_names=["all"], style_names=["a", "b"],
+    )
+
+
+def tiny_fixture(training_loop: ModuleType, count: int, emoji_reader: ModuleType | None = None):
+    """A module-scoped `tiny` fixture: training runs go to a temporary folder and read `count` fake emoji
+    (through `emoji_reader.load_emoji`, default the loop's own); it returns a function making tiny configs.
+    Use: `tiny = tiny_fixture(training_loop, 48)` in a test module."""
+
+    @pytest.fixture(scope="module")
+    def tiny(tmp_path_factory):
+        threads = torch.get_num_threads()  # the tiny presets train on one thread; give the others theirs back
+        root = tmp_path_factory.mktemp(training_loop.__name__.split(".")[-2])
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(emoji_reader or training_loop, "load_emoji", lambda size: fake_emoji(size, count))
+            patch.setattr(training_loop, "model_dir", lambda name: root / name)
+
+            def make(**overrides):
+                values = {**training_loop.PRESETS["tiny"], "config": "tiny", "device": "cpu", "run": "test",
+                          **overrides}
+                return training_loop.Config(**values)
+
+            yield make
+        torch.set_num_threads(threads)
+
+    return tiny
