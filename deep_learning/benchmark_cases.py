@@ -67,6 +67,16 @@ def _inference(generator, variant: Variant, *inputs) -> Callable[[], object]:
     return generate
 
 
+def _configs(loop, variant: Variant):
+    """The loop's shipped config, and the same with the variant's precision and memory format."""
+    shipped = loop.Config()
+    return shipped, replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
+
+
+def _adam(module: torch.nn.Module, lr: float, beta1: float) -> torch.optim.Adam:
+    return torch.optim.Adam(module.parameters(), lr, betas=(beta1, 0.999))
+
+
 def _is_default(config, variant: Variant) -> bool:
     return not variant.compile and (config.bf16, config.channels_last) == (variant.bf16, variant.channels_last)
 
@@ -112,8 +122,7 @@ def digits_gan(variant: Variant) -> Case:
     from deep_learning.digits_gan import training_loop as loop
     from deep_learning.digits_gan.labels import one_hot, sample_k_hot
 
-    shipped = loop.Config()
-    config = replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
+    shipped, config = _configs(loop, variant)
     _, models, opts = loop.build(config, 28, torch.device("cpu"))
     fmt = _fmt(variant)
     generator, critic, classifier = models["generator"], models["critic"], models.get("classifier")
@@ -139,15 +148,11 @@ def digits_gan(variant: Variant) -> Case:
 def dcgan(variant: Variant) -> Case:
     from deep_learning.dcgan import training_loop as loop
 
-    shipped = loop.Config()
-    config = replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
+    shipped, config = _configs(loop, variant)
     fmt = _fmt(variant)
-    generator, discriminator, _ = loop.build_models(config)
-    generator.to(memory_format=fmt)
-    discriminator.to(memory_format=fmt)
+    generator, discriminator = (model.to(memory_format=fmt) for model in loop.build_models(config)[:2])
     ema = EMA(generator, config.ema_decay)
-    opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
+    opt_g, opt_d = _adam(generator, config.lr_g, config.beta1), _adam(discriminator, config.lr_d, config.beta1)
     g_train, d_train = _compiled(generator, variant), _compiled(discriminator, variant)
     real = _synthetic(config.batch_size, 3, config.image_size, config.image_size, fmt=fmt)
 
@@ -164,14 +169,10 @@ def dcgan(variant: Variant) -> Case:
 def pix2pix(variant: Variant) -> Case:
     from deep_learning.pix2pix import training_loop as loop
 
-    shipped = loop.Config()
-    config = replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
+    shipped, config = _configs(loop, variant)
     fmt = _fmt(variant)
-    generator, discriminator, _ = loop.build_models(config)
-    generator.to(memory_format=fmt)
-    discriminator.to(memory_format=fmt)
-    opt_g = torch.optim.Adam(generator.parameters(), config.lr, betas=(config.beta1, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr, betas=(config.beta1, 0.999))
+    generator, discriminator = (model.to(memory_format=fmt) for model in loop.build_models(config)[:2])
+    opt_g, opt_d = _adam(generator, config.lr, config.beta1), _adam(discriminator, config.lr, config.beta1)
     g_train, d_train = _compiled(generator, variant), _compiled(discriminator, variant)
     n, size = config.batch_size, config.image_size
     sketch = torch.where(torch.rand(n, 1, size, size) < 0.1, -1.0, 1.0).contiguous(memory_format=fmt)
@@ -190,15 +191,13 @@ def srgan(variant: Variant) -> Case:
     from deep_learning.srgan.models import Discriminator, Generator
     from deep_learning.srgan.perceptual import ClassifierFeatureLoss
 
-    shipped = loop.Config()
-    config = replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
+    shipped, config = _configs(loop, variant)
     fmt = _fmt(variant)
     generator = Generator(**loop.model_args_of(config)).to(memory_format=fmt)
     discriminator = Discriminator(config.d_channels).to(memory_format=fmt)
     perceptual = ClassifierFeatureLoss.from_checkpoint(config.perceptual_network).to(memory_format=fmt)
     ema = EMA(generator, config.ema_decay)
-    opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
+    opt_g, opt_d = _adam(generator, config.lr_g, config.beta1), _adam(discriminator, config.lr_d, config.beta1)
     g_train, d_train = _compiled(generator, variant), _compiled(discriminator, variant)
     n, crop, scale = config.batch_size, config.crop, config.scale
     high, low = _synthetic(n, 3, crop, crop, fmt=fmt), _synthetic(n, 3, crop // scale, crop // scale, fmt=fmt)
