@@ -79,5 +79,5 @@ def test_a_run_folder_drops_what_a_kill_during_a_save_left_half_written(tmp_path
     run = RunDir(tmp_path / "run").create()
     kept = save_checkpoint(run.checkpoint_path(1), kind="k", model_args={}, state={"w": torch.ones(2)}, meta={})
     (run.root / ".checkpoint-epoch0002.pt.x1y2.tmp").write_bytes(b"half a checkpoint")
-    RunDir(run.root).create()  # what a resumed run does first
+    RunDir(run.root).create()  # what every loop does first, fresh or resumed
     assert sorted(p.name for p in run.root.iterdir()) == [kept.name, "samples"]

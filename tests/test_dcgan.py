@@ -54,8 +54,10 @@ def test_training_writes_run(shipped):
 
 def test_resume_continues_at_the_same_step(tiny, shipped):
     """One epoch, stop, resume for the second: the same weights as the two epochs in one go."""
-    training_loop.train(tiny(run="resumed", epochs=1))
+    first = training_loop.train(tiny(run="resumed", epochs=1))
+    (first / ".checkpoint-epoch0002.pt.x1.tmp").write_bytes(b"half of a save that a kill interrupted")
     resumed = training_loop.train(tiny(run="resumed", epochs=2, resume=True))
+    assert not list(resumed.glob(".*.tmp"))
     a = load_checkpoint(shipped.parent / "checkpoint-epoch0002.pt")["state"]
     b = load_checkpoint(resumed / "checkpoint-epoch0002.pt")["state"]
     assert a["step"] == b["step"]

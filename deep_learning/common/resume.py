@@ -62,6 +62,7 @@ def resume_or_start(run: RunDir, modules: dict, config, ddp: Distributed, kind: 
         rngs = state["rng"]  # one per rank; a run resumed on another number of processes takes rank 0's
         set_rng_state(rngs[ddp.rank] if len(rngs) == ddp.world_size else rngs[0])
         if ddp.is_main:
+            run.create()  # drops the half-written files of a kill during a save
             run.truncate_log(progress.epoch)
             print(f"resumed {latest} at epoch {progress.epoch}, step {progress.step}")
     elif ddp.is_main:
