@@ -20,18 +20,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from gunicorn.config import KNOWN_SETTINGS
-
 from backend.benchmark import drive
 
 REPO = Path(__file__).resolve().parents[1]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "golden"]
 THINGS = ["apple", "car", "frog", "star", "dog face", "sun", "tulip", "house", "fish", "heart", "smiling face", "moon"]
-
-
-# gunicorn >= 25.1 opens a control socket under $HOME by default: a file, shared by every instance. Not here.
-_NO_CONTROL_SOCKET = ["--no-control-socket"] if any(
-    setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS) else []
 
 
 class ServerFailed(RuntimeError):
@@ -53,7 +46,8 @@ class GunicornServer:
     def __init__(self, workers: int = 1, threads: int = 8, env: dict | None = None, cwd: str | Path | None = None,
                  log_path: str | Path | None = None, start_timeout: float = 180.0):
         self.command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", str(workers),
-                        "--threads", str(threads), "--timeout", "120", *_NO_CONTROL_SOCKET, "backend:create_app()"]
+                        "--threads", str(threads), "--timeout", "120",
+                        "--no-control-socket", "backend:create_app()"]  # no socket file under $HOME
         pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
         self.env = {**os.environ, "PYTHONPATH": pythonpath, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                     **(env or {})}
