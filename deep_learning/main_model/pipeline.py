@@ -5,8 +5,9 @@ it was trained with). Image i of a request uses noise seeded by `seed + i`, so a
 reproduced on its own, whatever else was in its batch.
 
 Where bfloat16 is native (AMX / AVX-512 BF16 CPUs), the generator runs under bfloat16 autocast in
-channels-last layout: 2x faster for 5 images and 3.5x for a batch of 80 at 64 px on the 2-core
-benchmark machine. `precision="fp32"` turns it off; the evaluation uses the same path the server does.
+channels-last layout: 2.1x the images/s of float32 on the 2-core benchmark machine (`make
+benchmark-training`, generator columns). `precision="fp32"` turns it off; the evaluation uses the same
+path the server does.
 """
 
 from collections import OrderedDict
