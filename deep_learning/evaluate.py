@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from deep_learning.classifiers.models import SHIPPED, classify, load_classifier
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData
 from deep_learning.common.images import from_uint8, to_uint8
 from deep_learning.common.metrics import scores
@@ -96,13 +96,6 @@ def markdown(report: dict) -> str:
               f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
               f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}."]
     return "\n".join(lines) + "\n"
-
-
-def store_metrics(path: Path, metrics: dict) -> None:
-    """Re-saves a generator checkpoint with `metrics` in its metadata (weights untouched)."""
-    checkpoint = load_checkpoint(path)
-    save_checkpoint(path, kind=checkpoint["kind"], model_args=checkpoint["model_args"], state=checkpoint["state"],
-                    meta={**checkpoint["meta"], "metrics": metrics})
 
 
 def _shown(path: str) -> str:

@@ -4,7 +4,7 @@ import os
 import pytest
 import torch
 
-from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, store_metrics
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.training import RunDir
 
@@ -81,3 +81,17 @@ def test_a_run_folder_drops_what_a_kill_during_a_save_left_half_written(tmp_path
     (run.root / ".checkpoint-epoch0002.pt.x1y2.tmp").write_bytes(b"half a checkpoint")
     RunDir(run.root).create()  # what every loop does first, fresh or resumed
     assert sorted(p.name for p in run.root.iterdir()) == [kept.name, "samples"]
+
+
+def test_store_metrics_adds_them_to_the_metadata_and_leaves_the_weights(tmp_path):
+    source = save_checkpoint(tmp_path / "g.pt", kind="x/generator", model_args={"n": 3},
+                             state={"generator": {"w": torch.arange(3.0)}}, meta={"text_encoder": "minilm"})
+    shipped = store_metrics(source, {"rows": [1]}, kind="x/generator", target=tmp_path / "out" / "g.pt", half=True)
+    copy = load_checkpoint(shipped, kind="x/generator")
+    assert copy["meta"] == {"text_encoder": "minilm", "metrics": {"rows": [1]}} and copy["model_args"] == {"n": 3}
+    assert copy["state"]["generator"]["w"].dtype == torch.float16
+    assert torch.equal(copy["state"]["generator"]["w"].float(), torch.arange(3.0))
+    store_metrics(source, {"rows": [2]})  # in place
+    assert load_checkpoint(source)["meta"]["metrics"] == {"rows": [2]}
+    with pytest.raises(CheckpointError, match="expected 'y/generator'"):
+        store_metrics(source, {}, kind="y/generator")

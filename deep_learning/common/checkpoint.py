@@ -79,6 +79,14 @@ def load_checkpoint(path: str | os.PathLike, kind: str | None = None, map_locati
     return payload
 
 
+def store_metrics(source: str | os.PathLike, metrics: dict, *, kind: str | None = None,
+                  target: str | os.PathLike | None = None, half: bool = False) -> Path:
+    """Re-saves a checkpoint (to `target`, or in place) with `metrics` in its metadata; weights untouched."""
+    checkpoint = load_checkpoint(source, kind=kind)
+    return save_checkpoint(target or source, kind=checkpoint["kind"], model_args=checkpoint["model_args"],
+                           state=checkpoint["state"], meta={**checkpoint["meta"], "metrics": metrics}, half=half)
+
+
 def _to_half(value: Any) -> Any:
     if isinstance(value, torch.Tensor) and value.is_floating_point():
         return value.half()

@@ -20,7 +20,7 @@ if __package__ in (None, ""):  # run as a script from any working directory
 import numpy as np
 import torch
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
@@ -96,10 +96,8 @@ def evaluate(config: Config) -> dict:
 def write_outputs(config: Config, pipeline: RandomImagePipeline, metrics: dict) -> None:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checkpoint = load_checkpoint(config.checkpoint, kind="dcgan/generator")
-    meta = {**checkpoint["meta"], "metrics": {"rows": metrics["rows"], "notes": metrics["notes"]}}
-    save_checkpoint(out / "dcgan.pt", kind=checkpoint["kind"], model_args=checkpoint["model_args"],
-                    state=checkpoint["state"], meta=meta, half=True)
+    store_metrics(config.checkpoint, {"rows": metrics["rows"], "notes": metrics["notes"]}, kind="dcgan/generator",
+                  target=out / "dcgan.pt", half=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "metrics.md").write_text(metrics_markdown(metrics, pipeline.info))
     images = np.stack([np.asarray(image) for image in pipeline.sample(64, seed=0)])

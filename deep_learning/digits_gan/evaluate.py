@@ -23,7 +23,7 @@ import torch
 
 from deep_learning.classifiers.models import SHIPPED as CLASSIFIERS
 from deep_learning.classifiers.models import classify, load_classifier
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.images import from_uint8, save_grid, to_uint8
@@ -260,10 +260,8 @@ def main(argv: list[str] | None = None) -> dict:
     pipeline = DigitsPipeline.from_checkpoint(config.checkpoint)
     save_grid(sample_sheet(pipeline.generator, styles=10, seed=config.seed), out_dir / "samples.png", nrow=10, scale=2)
     if config.update_checkpoint:
-        checkpoint = load_checkpoint(config.checkpoint, kind=GENERATOR_KIND)
-        checkpoint["meta"]["metrics"] = {key: result[key] for key in ("rows", "notes", "per_digit_accuracy", "mix")}
-        save_checkpoint(config.checkpoint, kind=GENERATOR_KIND, model_args=checkpoint["model_args"],
-                        state=checkpoint["state"], meta=checkpoint["meta"], half=True)
+        metrics = {key: result[key] for key in ("rows", "notes", "per_digit_accuracy", "mix")}
+        store_metrics(config.checkpoint, metrics, kind=GENERATOR_KIND, half=True)
     print(text)
     return result
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
@@ -116,10 +116,8 @@ def write_outputs(config: Config, pipeline: SketchPipeline, metrics: dict, image
                   outputs: np.ndarray) -> None:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checkpoint = load_checkpoint(config.checkpoint, kind="pix2pix/generator")
-    meta = {**checkpoint["meta"], "metrics": {"rows": metrics["rows"], "notes": metrics["notes"]}}
-    save_checkpoint(out / "pix2pix.pt", kind=checkpoint["kind"], model_args=checkpoint["model_args"],
-                    state=checkpoint["state"], meta=meta, half=True)
+    store_metrics(config.checkpoint, {"rows": metrics["rows"], "notes": metrics["notes"]}, kind="pix2pix/generator",
+                  target=out / "pix2pix.pt", half=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "metrics.md").write_text(metrics_markdown(metrics, pipeline.info))
     sketches = sketches_of(images).expand(-1, 3, -1, -1)

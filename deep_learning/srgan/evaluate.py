@@ -27,7 +27,7 @@ import torch
 from PIL import Image
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
@@ -161,10 +161,8 @@ def write_outputs(config: Config, pipeline: SuperResolutionPipeline, metrics: di
                   low: np.ndarray, outputs: list[np.ndarray]) -> None:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checkpoint = load_checkpoint(config.checkpoint, kind="srgan/generator")
-    meta = {**checkpoint["meta"], "metrics": {"rows": metrics["rows"], "notes": metrics["notes"]}}
-    save_checkpoint(out / "srgan.pt", kind=checkpoint["kind"], model_args=checkpoint["model_args"],
-                    state=checkpoint["state"], meta=meta, half=True)
+    store_metrics(config.checkpoint, {"rows": metrics["rows"], "notes": metrics["notes"]}, kind="srgan/generator",
+                  target=out / "srgan.pt", half=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "metrics.md").write_text(metrics_markdown(metrics, pipeline.info))
     size = high.shape[1]
