@@ -72,13 +72,3 @@ class PatchDiscriminator(nn.Module):
         """-> [N, 1, P, P] real/fake logits, one per patch."""
         return self.body(torch.cat([sketch, image], dim=1))
 
-
-def init_weights(module: nn.Module) -> None:
-    """pix2pix initialisation: N(0, 0.02) convolutions, N(1, 0.02) BatchNorm scales."""
-    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
-        nn.init.normal_(module.weight, 0.0, 0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.BatchNorm2d):
-        nn.init.normal_(module.weight, 1.0, 0.02)
-        nn.init.zeros_(module.bias)

@@ -32,7 +32,8 @@ from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
 from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
 from deep_learning.common.training import RunDir, epoch_order, plot_progress, start_process
-from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator, init_weights
+from deep_learning.dcgan.models import init_weights  # the pix2pix paper initialises as DCGAN does
+from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
 from deep_learning.pix2pix.sketch import sketch_from_image
 
 TRAINING_KIND = "pix2pix/training"
