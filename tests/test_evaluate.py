@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 
 from deep_learning import evaluate
@@ -13,13 +14,15 @@ def test_evaluate_real_and_a_tiny_model(tmp_path, emoji32):
     model = TextToImage.from_checkpoint(tiny_text_to_image(tmp_path / "t2i.pt"))
     out = tmp_path / "report"
     report = evaluate.main(["--model", f"tiny={tmp_path / 't2i.pt'}", "--samples=12", "--references=12",
-                            "--limit_concepts=200", "--out", str(out)])
+                            "--limit_concepts=200", "--diversity_prompts=4", "--out", str(out)])
     real, tiny = report["rows"]
     assert real["label"] == "real data" and tiny["label"] == "tiny"
     assert report["samples"] == {"train": 12, "test": 12} and report["references"]["test"] > 0
     for split in ("train", "test"):
         assert 0 <= real[split]["fid"] < tiny[split]["fid"]  # real images are closer to real ones than noise
         assert real[split]["is"] >= 1.0 and 0 <= real[split]["class_accuracy"] <= 1
+        assert real[split]["concept_top5"] > tiny[split]["concept_top5"]  # the judge knows real emoji
+        assert real[split]["diversity"] == 1.0 and tiny[split]["diversity"] >= 0
     assert json.loads(out.with_suffix(".json").read_text())["rows"][1]["label"] == "tiny"
     table = out.with_suffix(".md").read_text()
     assert "| real data |" in table and "12 train-prompt and 12 held-out-prompt images" in table
@@ -31,3 +34,26 @@ def test_halves_are_disjoint_and_deterministic(emoji32):
     b_ref, b_cand = evaluate.halves(emoji32, 1, samples=50, references=100)
     assert set(a_ref).isdisjoint(a_cand) and list(a_ref) == list(b_ref) and len(a_cand) == 50
     assert torch.equal(torch.as_tensor(a_cand), torch.as_tensor(b_cand))
+
+
+def test_concept_and_diversity_metrics_on_known_inputs():
+    from deep_learning.common.metrics import scores
+    logits = torch.tensor([[5.0, 4, 3, 2, 1, 0], [0.0, 1, 2, 3, 4, 5]])
+    assert scores.top_k_accuracy(logits, torch.tensor([4, 5]), k=5) == 1.0
+    assert scores.top_k_accuracy(logits, torch.tensor([5, 0]), k=5) == 0.0
+    real = [torch.tensor([[0.0, 0], [2, 0]]), torch.tensor([[0.0, 0], [0, 2]])]
+    assert scores.diversity_ratio(real, real) == 1.0
+    collapsed = [torch.zeros(4, 2), torch.zeros(4, 2)]
+    assert scores.diversity_ratio(collapsed, real) == 0.0
+    assert scores.diversity_ratio([g * 0.5 for g in real], real) == pytest.approx(0.5)
+
+
+def test_shipped_concept_judge_recognises_real_emoji(emoji32):
+    from deep_learning.classifiers.models import SHIPPED, classify, load_classifier
+    from deep_learning.common.images import from_uint8
+    from deep_learning.common.metrics import scores
+    judge, meta = load_classifier(SHIPPED["emoji_concept"])
+    assert meta["class_names"] == emoji32.concepts and meta["metrics"]["val_top5"] > 0.8
+    rows = torch.arange(0, len(emoji32.images), 25)
+    logits = classify(judge, from_uint8(emoji32.images[rows]))
+    assert scores.top_k_accuracy(logits, torch.as_tensor(emoji32.concept[rows]), 5) > 0.8

@@ -151,3 +151,39 @@ def test_two_processes_with_torchrun_agree_on_the_weights(tmp_path):
             if tensor.is_floating_point() and not name.endswith(("_u", "_v", "running_mean", "running_var")):
                 assert torch.allclose(tensor, rank1[part][name], atol=1e-6), (part, name)
     assert (tmp_path / "ddp" / "generator.pt").is_file()
+
+
+@pytest.mark.parametrize("options", [dict(class_target="concept"), dict(class_target="concept", class_head="cosine"),
+                                     dict(mode_seeking=1.0)])
+def test_recipe_options_train_and_export(tmp_path, options):
+    trainer = Trainer(tiny(tmp_path, **options))
+    expected = len(trainer.data.data.concepts) if options.get("class_target") == "concept" else \
+        len(trainer.data.data.class_names)
+    features = torch.zeros(2, trainer.discriminator.real_fake.in_features)
+    assert trainer.discriminator.classes(features).shape == (2, expected)
+    model = TextToImage.from_checkpoint(trainer.train())
+    assert model.generate(["a", "b"], [0, 1]).isfinite().all()
+
+
+def test_mode_seeking_loss_rewards_different_images_for_one_caption():
+    from deep_learning.main_model.training_loop import mode_seeking_loss
+    z = torch.randn(4, 10)
+    same = torch.zeros(4, 3, 8, 8)
+    varied = torch.randn(4, 3, 8, 8)
+    assert mode_seeking_loss(varied, z) < mode_seeking_loss(same, z)
+
+
+def test_warm_start_continues_the_exported_generator_and_discriminator(tmp_path):
+    from deep_learning.main_model.training_loop import discriminator_path
+    first = Trainer(tiny(tmp_path / "a")).train()
+    assert discriminator_path(first).is_file()
+    warm = Trainer(tiny(tmp_path / "b", init_from=str(first), class_target="concept"))
+    warm.init_from(first)
+    exported = TextToImage.from_checkpoint(first).generator.state_dict()
+    for name, value in warm.generator.state_dict().items():
+        assert torch.allclose(value, exported[name].float(), atol=1e-3), name
+    trained_d = torch.load(discriminator_path(first), weights_only=True)["state"]["discriminator"]
+    assert torch.allclose(warm.discriminator.state_dict()["from_rgb.parametrizations.weight.original"],
+                          trained_d["from_rgb.parametrizations.weight.original"].float(), atol=1e-3)
+    with pytest.raises(ValueError, match="was built with"):
+        Trainer(tiny(tmp_path / "c", g_width=16)).init_from(first)

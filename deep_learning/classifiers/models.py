@@ -15,7 +15,8 @@ from deep_learning.common.checkpoint import load_checkpoint, load_float_state
 from deep_learning.common.paths import model_dir
 
 KIND = "classifier"
-SHIPPED = {name: model_dir("classifiers") / "checkpoints" / f"{name}.pt" for name in ("emoji", "mnist")}
+SHIPPED = {name: model_dir("classifiers") / "checkpoints" / f"{name}.pt"
+           for name in ("emoji", "emoji_concept", "mnist")}
 
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:

@@ -145,9 +145,24 @@ class DownBlock(nn.Module):
         return F.avg_pool2d(self.shortcut(x), 2) + h
 
 
+class CosineClassHead(nn.Module):
+    """Class logits as scaled cosine similarities of a projected feature and one learnt proxy per class
+    (the proxy form of ReACGAN's classifier): with a thousand classes, a spectrally normalised linear head
+    learns too slowly to guide G, and normalised proxies keep D's features from growing to win."""
+
+    def __init__(self, channels: int, num_classes: int, dim: int = 128, scale: float = 10.0):
+        super().__init__()
+        self.project = nn.Linear(channels, dim)
+        self.proxies = nn.Parameter(torch.randn(num_classes, dim))
+        self.scale = scale
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.scale * F.normalize(self.project(h), dim=1) @ F.normalize(self.proxies, dim=1).T
+
+
 class DFDiscriminator(nn.Module):
     def __init__(self, text_dim: int, num_classes: int, image_size: int = 32, width: int = 32,
-                 max_channels: int = 256, text_channels: int = 64):
+                 max_channels: int = 256, text_channels: int = 64, class_head: str = "linear"):
         super().__init__()
         n = _n_up(image_size, 4)
         channels = [min(width * 2**i, max_channels) for i in range(n + 1)]
@@ -155,7 +170,8 @@ class DFDiscriminator(nn.Module):
         self.blocks = nn.Sequential(*(DownBlock(channels[i], channels[i + 1]) for i in range(n)))
         c = channels[-1]
         self.real_fake = spectral_norm(nn.Linear(c, 1))
-        self.classes = spectral_norm(nn.Linear(c, num_classes))
+        self.classes = (CosineClassHead(c, num_classes) if class_head == "cosine"
+                        else spectral_norm(nn.Linear(c, num_classes)))
         self.text = spectral_norm(nn.Linear(text_dim, text_channels))
         self.match = nn.Sequential(spectral_norm(nn.Conv2d(c + text_channels, c, 3, padding=1)), nn.LeakyReLU(0.2),
                                    spectral_norm(nn.Conv2d(c, 1, 4)))

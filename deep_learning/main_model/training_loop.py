@@ -30,9 +30,28 @@ from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state,
 from deep_learning.main_model.augment import diff_augment
 from deep_learning.main_model.data import PromptImages, load_text_image_data
 from deep_learning.main_model.models import build_discriminator, build_generator
-from deep_learning.main_model.pipeline import export_generator
+from deep_learning.main_model.pipeline import GENERATOR_KIND, export_generator
 
 TRAINING_KIND = "text-to-image/training"
+DISCRIMINATOR_KIND = "text-to-image/discriminator"
+
+
+def discriminator_path(generator_path: Path) -> Path:
+    """Where the discriminator that continues a generator export lives: beside it."""
+    return generator_path.with_name(f"{generator_path.stem}_discriminator.pt")
+
+
+def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[str]:
+    """Loads every tensor whose name and shape match; returns the names left at their initial values
+    (a new class head when the class target changed, say)."""
+    own = module.state_dict()
+    fits = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
+    module.load_state_dict({**own, **fits})
+    skipped = sorted(set(own) - set(fits))
+    if skipped:
+        print(f"{source}: kept the initial values of {len(skipped)} tensors: {', '.join(skipped[:6])}"
+              + (" ..." if len(skipped) > 6 else ""))
+    return skipped
 
 
 @dataclass
@@ -58,6 +77,10 @@ class Config:
     #                             processes on a shared machine cannot shrink, for equal-budget comparisons
     mismatch_weight: float = 0.5  # D loss weight of real images paired with another concept's caption
     class_weight: float = 1.0  # auxiliary classifier loss weight (TAC-GAN), for D on reals and G on fakes
+    class_target: str = "subcategory"  # what the auxiliary head names: subcategory (95 Unicode classes)
+    #                                    or concept (each training prompt its own class: "this apple")
+    class_head: str = "linear"  # dfgan only: linear (spectral norm), or cosine (normalised class proxies)
+    mode_seeking: float = 0.0  # MSGAN weight: G is rewarded for images that differ as much as their noises
     gp_weight: float = 2.0  # matching-aware gradient penalty (DF-GAN); 0 = off
     gp_power: float = 6.0  # the penalty is weight * |grad|^power
     gp_every: int = 4  # lazy regularisation: penalty every N steps, scaled by N
@@ -72,6 +95,9 @@ class Config:
     run: str = ""  # run folder name; default <config>-<image_size>px
     saved: str = ""  # folder holding the run folders; default deep_learning/main_model/saved
     resume: bool = False  # continue the run's latest checkpoint
+    init_from: str = ""  # warm start from a generator export (e.g. checkpoints/default.pt) and the
+    #                      discriminator saved beside it (<name>_discriminator.pt), where there is one:
+    #                      how a fresh clone continues the shipped model; optimisers start anew
     seed: int = 0
     device: str = "auto"  # auto, cpu or cuda
     threads: int = 0  # torch CPU threads; 0 = torch's default
@@ -87,7 +113,8 @@ PRESETS = {
 def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, dict]:
     shared = {"arch": config.arch, "text_dim": text_dim, "image_size": config.image_size}
     return ({**shared, "z_dim": config.z_dim, "width": config.g_width},
-            {**shared, "num_classes": num_classes, "width": config.d_width})
+            {**shared, "num_classes": num_classes, "width": config.d_width,
+             **({"class_head": config.class_head} if config.class_head != "linear" else {})})
 
 
 def adversarial_d(real: torch.Tensor, fake: torch.Tensor, config: Config) -> torch.Tensor:
@@ -118,6 +145,14 @@ def matching_gradient_penalty(discriminator, images, text, config: Config) -> to
     return config.gp_weight * config.gp_every * norm.pow(config.gp_power).mean()
 
 
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """MSGAN (Mao et al. 2019) on pairs (0, 1), (2, 3), ... that share a caption: the inverse of image
+    distance per noise distance, so two seeds of one prompt are pushed apart."""
+    image_distance = (fake[0::2] - fake[1::2]).abs().flatten(1).mean(1)
+    noise_distance = (z[0::2] - z[1::2]).abs().mean(1)
+    return 1.0 / ((image_distance / noise_distance).mean() + 1e-5)
+
+
 class Trainer:
     def __init__(self, config: Config, encoder: PromptEncoder | None = None, data: PromptImages | None = None):
         """`encoder` and `data` are loaded from the config unless given: trainers that share them (the
@@ -133,8 +168,11 @@ class Trainer:
         self.encoder = load_text_encoder(config.text_encoder) if encoder is None else encoder
         self.data = data if data is not None else PromptImages(
             load_text_image_data(config.dataset, config.image_size, config.limit_concepts), self.encoder)
-        g_args, d_args = model_args(config, self.encoder.dim, len(self.data.data.class_names))
-        self.g_args = g_args
+        if config.class_target not in ("subcategory", "concept"):
+            raise ValueError(f"class_target must be subcategory or concept, not {config.class_target!r}")
+        num_classes = len(self.data.data.concepts if config.class_target == "concept" else self.data.data.class_names)
+        g_args, d_args = model_args(config, self.encoder.dim, num_classes)
+        self.g_args, self.d_args = g_args, d_args
         torch.manual_seed(config.seed)  # identical initial weights on every rank
         self.generator = build_generator(**g_args).to(self.device)
         self.discriminator = build_discriminator(**d_args).to(self.device)
@@ -179,6 +217,21 @@ class Trainer:
         self.epoch, self.step, self.images_seen = (int(v) for v in state["progress"])
         self.train_seconds, self.cpu_seconds = (float(v) for v in state["train_seconds"])
 
+    def init_from(self, path: Path) -> None:
+        """Warm start: generator (and its EMA) from an export, the discriminator from beside it."""
+        generator = load_checkpoint(path, kind=GENERATOR_KIND)
+        if generator["model_args"] != self.g_args:
+            raise ValueError(f"{path} was built with {generator['model_args']}, this run builds {self.g_args}")
+        load_matching(self.generator, generator["state"]["generator"], path)
+        self.ema.model.load_state_dict(self.generator.state_dict())
+        d_path = discriminator_path(path)
+        if d_path.is_file():
+            state = load_checkpoint(d_path, kind=DISCRIMINATOR_KIND)["state"]["discriminator"]
+            load_matching(self.discriminator, state, d_path)
+        else:
+            print(f"no {d_path}: the discriminator starts from scratch")
+        print(f"warm start from {path}")
+
     def save(self) -> None:
         if not self.dist.is_main:
             return
@@ -187,6 +240,9 @@ class Trainer:
                         model_args=self.g_args, state=self.state(), meta=meta)
         self.run_dir.prune_checkpoints(self.config.keep_checkpoints)
         export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args, self.inference_meta())
+        save_checkpoint(discriminator_path(self.run_dir.root / "generator.pt"), kind=DISCRIMINATOR_KIND,
+                        model_args=self.d_args, state={"discriminator": self.discriminator.state_dict()},
+                        meta={"epoch": self.epoch}, half=True)
         self._samples()
         plot_progress(self.run_dir.read_log(), ["loss_d", "loss_g", "d_accuracy", "class_accuracy_real",
                                                 "class_accuracy_fake", "images_per_s"],
@@ -219,18 +275,21 @@ class Trainer:
     # ------------------------------------------------------------------ training
     def train_step(self, real: torch.Tensor, concepts: torch.Tensor) -> dict:
         config, device = self.config, self.device
-        classes = self.data.classes_of(concepts).to(device)
+        classes = (concepts if config.class_target == "concept" else self.data.classes_of(concepts)).to(device)
         text = self.data.sample_captions(concepts).to(device)
         if config.text_noise:
             text = F.normalize(text + config.text_noise * torch.randn_like(text), dim=1)
         wrong = text.roll(1, dims=0)
         z = torch.randn(len(real), config.z_dim, device=device)
+        fake_text, fake_classes = text, classes
+        if config.mode_seeking:  # fakes in pairs of one caption, two noises
+            fake_text, fake_classes = text[0::2].repeat_interleave(2, 0), classes[0::2].repeat_interleave(2, 0)
         augment = diff_augment if config.augment else (lambda x: x)
 
         with autocast(device, config.bf16):
-            fake = self.g(z, text)
+            fake = self.g(z, fake_text)
             rf_real, m_real, c_real, m_wrong = self.d(augment(real), text, wrong)
-            rf_fake, m_fake, _, _ = self.d(augment(fake.detach()), text)
+            rf_fake, m_fake, _, _ = self.d(augment(fake.detach()), fake_text)
             loss_d = (adversarial_d(rf_real.float(), rf_fake.float(), config)
                       + adversarial_d(m_real.float(), m_fake.float(), config)
                       + config.mismatch_weight * adversarial_d(None, m_wrong.float(), config)
@@ -243,9 +302,11 @@ class Trainer:
         self.opt_d.step()
 
         with autocast(device, config.bf16):
-            rf, m, c_fake, _ = self.d(augment(fake), text)
+            rf, m, c_fake, _ = self.d(augment(fake), fake_text)
             loss_g = (adversarial_g(rf.float(), config) + adversarial_g(m.float(), config)
-                      + config.class_weight * F.cross_entropy(c_fake.float(), classes))
+                      + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
+            if config.mode_seeking:
+                loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -254,7 +315,7 @@ class Trainer:
         return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
                 "d_accuracy": 0.5 * ((rf_real > 0).float().mean().item() + (rf_fake < 0).float().mean().item()),
                 "class_accuracy_real": (c_real.argmax(1) == classes).float().mean().item(),
-                "class_accuracy_fake": (c_fake.argmax(1) == classes).float().mean().item()}
+                "class_accuracy_fake": (c_fake.argmax(1) == fake_classes).float().mean().item()}
 
     def epoch_order(self) -> torch.Tensor:
         """This rank's share of the epoch's permutation, a pure function of (seed, epoch): resumes exactly."""
@@ -268,6 +329,8 @@ class Trainer:
             self.load_state(latest)
             self.run_dir.truncate_log(self.epoch)
             print(f"resumed {latest} at epoch {self.epoch}, step {self.step}")
+        elif config.init_from:
+            self.init_from(Path(config.init_from))
         if self.dist.is_main:
             self.run_dir.create().write_options(
                 {"config": asdict(config), "world_size": self.dist.world_size, "device": str(self.device)})

@@ -18,6 +18,7 @@ warnings.filterwarnings("ignore", message=".*will save all extracted features in
 warnings.filterwarnings("ignore", message="std\\(\\): degrees of freedom.*")
 
 FID, KID, KID_STD, IS, IS_STD, ACCURACY = "fid", "kid", "kid_std", "is", "is_std", "class_accuracy"
+CONCEPT_TOP5, DIVERSITY = "concept_top5", "diversity"
 
 
 class _Precomputed(nn.Module):
@@ -63,3 +64,25 @@ def inception_score(logits: torch.Tensor, splits: int = 1, seed: int = 0) -> tup
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return float((logits.argmax(1) == labels).float().mean())
+
+
+def top_k_accuracy(logits: torch.Tensor, labels: torch.Tensor, k: int = 5) -> float:
+    """Share of rows whose label is among the k highest logits."""
+    return float((logits.topk(min(k, logits.shape[1]), dim=1).indices == labels[:, None]).any(1).float().mean())
+
+
+def mean_pairwise_distance(features: torch.Tensor) -> float:
+    """Mean Euclidean distance over all unordered pairs of rows (0 for fewer than two rows)."""
+    if len(features) < 2:
+        return 0.0
+    distances = torch.pdist(features.double())
+    return float(distances.mean())
+
+
+def diversity_ratio(fake_groups: list[torch.Tensor], real_groups: list[torch.Tensor]) -> float:
+    """Variety across seeds against the variety of the real images, group by group (one group = one prompt):
+    sum of the fake groups' mean pairwise distances over the same sum for the real groups. 1 = as varied
+    as the real images of those prompts; 0 = every seed gives the same picture."""
+    fake = sum(mean_pairwise_distance(g) for g in fake_groups)
+    real = sum(mean_pairwise_distance(g) for g in real_groups)
+    return fake / real if real > 0 else float("nan")
