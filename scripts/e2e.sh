@@ -11,7 +11,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 .venv/bin/python -m tests.tiny_models "$work"
-GAN_STUDIO_MODELS="text-to-image=$work/text-to-image.pt,digits" CORS_ORIGINS="http://127.0.0.1:$WEB_PORT" \
+GAN_STUDIO_MODELS="text-to-image=$work/text-to-image.pt,digits,super-resolution" CORS_ORIGINS="http://127.0.0.1:$WEB_PORT" \
   PORT=$API_PORT .venv/bin/python -m backend > "$work/backend.log" 2>&1 &
 pids+=($!)
 VITE_API_URL=http://127.0.0.1:$API_PORT npm run build --prefix frontend --silent -- --outDir "$work/dist" --emptyOutDir

@@ -68,6 +68,18 @@ describe('GAN Studio', { concurrency: false, skip: !BASE && 'E2E_BASE_URL not se
     await shot('paint')
   })
 
+  it('enlarges one painting 4x through the super-resolution model', async () => {
+    const size = await page.locator('.image-grid img').first().evaluate((img) => img.naturalWidth)
+    assert.equal(await page.locator('.image-grid img').first().evaluate((img) => img.classList.contains('pixelated')), true)
+    await page.getByRole('button', { name: 'Enlarge image 1 4x' }).click()
+    await page.waitForFunction((small) => {
+      const img = document.querySelector('.image-grid img')
+      return img.alt.endsWith('(4x)') && img.complete && img.naturalWidth === 4 * small
+    }, size)
+    assert.equal(await page.locator('.tile__badge').count(), 1)
+    await shot('paint-4x')
+  })
+
   it('shows the digit rule inline for "12a" and writes a valid number', async () => {
     await page.click('a[href="#/digits"]')
     await page.fill('#digits', '12a')

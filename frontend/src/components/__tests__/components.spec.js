@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mount } from '@vue/test-utils'
+import { flushPromises, mount } from '@vue/test-utils'
 import ImageGrid from '../ImageGrid.vue'
 import ErrorNotice from '../ErrorNotice.vue'
 import MetricsTable from '../MetricsTable.vue'
@@ -16,6 +16,34 @@ describe('ImageGrid', () => {
     const w = mount(ImageGrid, { props: { images: ['data:a', 'data:b'] } })
     expect(w.findAll('img').map((i) => i.attributes('src'))).toEqual(['data:a', 'data:b'])
     expect(w.findAll('button[aria-label^="Download"]')).toHaveLength(2)
+    expect(w.findAll('button[aria-label*="4x"]')).toHaveLength(0) // no enhancer given
+  })
+
+  it('draws small images with crisp pixels', () => {
+    const w = mount(ImageGrid, { props: { images: ['data:a'], pixelated: true } })
+    expect(w.get('img').classes()).toContain('pixelated')
+  })
+
+  it('swaps a tile for its 4x version, and says so when that fails', async () => {
+    const calls = []
+    const enhance = async (src) => {
+      calls.push(src)
+      if (src === 'data:bad') throw new Error('offline')
+      return `${src}-4x`
+    }
+    const w = mount(ImageGrid, { props: { images: ['data:a', 'data:bad'], pixelated: true, enhance } })
+    await w.get('button[aria-label="Enlarge image 1 4x"]').trigger('click')
+    await flushPromises()
+    const first = w.findAll('img')[0]
+    expect(first.attributes('src')).toBe('data:a-4x')
+    expect(first.classes()).not.toContain('pixelated')
+    expect(w.findAll('button[aria-label*="4x"]')).toHaveLength(1) // only the second tile still offers it
+    await w.get('button[aria-label="Enlarge image 2 4x"]').trigger('click')
+    await flushPromises()
+    expect(calls).toEqual(['data:a', 'data:bad'])
+    expect(w.text()).toContain('4x failed: offline')
+    await w.setProps({ images: ['data:c'] })
+    expect(w.get('img').attributes('src')).toBe('data:c') // a new result starts un-enlarged
   })
 })
 
