@@ -26,7 +26,7 @@ from PIL import Image
 from backend.loadtest import GunicornServer, ServerFailed
 from deep_learning.common.checkpoint import FORMAT, FORMAT_VERSION, load_checkpoint
 from deep_learning.main_model.pipeline import GENERATOR_KIND
-from deep_learning.main_model.training_loop import TRAINING_KIND
+from deep_learning.main_model.training_loop import DISCRIMINATOR_KIND, TRAINING_KIND
 from tests.hostile_requests import TABLE, build, send
 from tests.tiny_models import tiny_text_to_image
 
@@ -128,6 +128,8 @@ def assert_every_file_loads(run: Path) -> list[str]:
             load_checkpoint(path, kind=TRAINING_KIND)
         elif name == "generator.pt":
             load_checkpoint(path, kind=GENERATOR_KIND)
+        elif name == "generator_discriminator.pt":
+            load_checkpoint(path, kind=DISCRIMINATOR_KIND)
         elif name.endswith(".png"):
             with Image.open(path) as image:
                 image.load()
