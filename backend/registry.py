@@ -7,7 +7,7 @@ refuses to start than one that answers 500 to every request.
 
 import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from backend.batching import MicroBatcher
@@ -42,6 +42,18 @@ KINDS = {
 }
 
 
+def without_paths(value: Any) -> Any:
+    """A copy of JSON-like metadata whose absolute paths (a training config's `perceptual_network`, say)
+    are shown as the file's name only: where the server keeps its files is nobody's business."""
+    if isinstance(value, dict):
+        return {key: without_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_paths(item) for item in value]
+    if isinstance(value, str) and PurePath(value).is_absolute() and "\n" not in value:
+        return PurePath(value).name
+    return value
+
+
 @dataclass
 class LoadedModel:
     name: str
@@ -55,8 +67,8 @@ class LoadedModel:
         return task in self.spec.tasks
 
     def card(self, samples_url: str | None) -> dict:
-        """This model as /api/models describes it."""
-        info = self.info
+        """This model as /api/models describes it; no absolute server path in it (see `without_paths`)."""
+        info = without_paths(self.info)
         return {"name": self.name, "kind": self.spec.kind, "tasks": list(self.spec.tasks),
                 "title": info.get("title") or self.spec.title,
                 "description": info.get("description") or self.spec.description,

@@ -42,6 +42,17 @@ def test_every_shipped_model_is_listed_with_its_tasks(client):
             assert card["metrics"]["rows"], name
 
 
+def test_no_server_path_in_the_model_cards(client):
+    """The SRGAN card's training config names its perceptual network: by file name, not where it lies."""
+    import json
+    body = client.get("/api/models").get_data(as_text=True)
+    assert "/work" not in body and str(SHIPPED_MODELS["super-resolution"].parents[3]) not in body
+    cards = {card["name"]: card for card in json.loads(body)["models"]}
+    config = cards["super-resolution"]["training"].get("config", {})
+    if "perceptual_network" in config:
+        assert config["perceptual_network"] == "emoji.pt"
+
+
 @pytest.mark.parametrize("value, width_digits", [("7", 1), ("2024", 4), ("0123456789", 10)])
 def test_mnist_route_draws_the_whole_number(client, value, width_digits):
     body = client.post("/mnist", data={"value": value}).get_json()
