@@ -148,8 +148,9 @@ def matching_gradient_penalty(discriminator, images, text, config: Config) -> to
 def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """MSGAN (Mao et al. 2019) on pairs (0, 1), (2, 3), ... that share a caption: the inverse of image
     distance per noise distance, so two seeds of one prompt are pushed apart."""
-    image_distance = (fake[0::2] - fake[1::2]).abs().flatten(1).mean(1)
-    noise_distance = (z[0::2] - z[1::2]).abs().mean(1)
+    pairs = len(fake) // 2  # an odd batch's last image has no partner
+    image_distance = (fake[0 : 2 * pairs : 2] - fake[1 : 2 * pairs : 2]).abs().flatten(1).mean(1)
+    noise_distance = (z[0 : 2 * pairs : 2] - z[1 : 2 * pairs : 2]).abs().mean(1)
     return 1.0 / ((image_distance / noise_distance).mean() + 1e-5)
 
 
@@ -283,7 +284,8 @@ class Trainer:
         z = torch.randn(len(real), config.z_dim, device=device)
         fake_text, fake_classes = text, classes
         if config.mode_seeking:  # fakes in pairs of one caption, two noises
-            fake_text, fake_classes = text[0::2].repeat_interleave(2, 0), classes[0::2].repeat_interleave(2, 0)
+            n = len(text)
+            fake_text, fake_classes = text[0::2].repeat_interleave(2, 0)[:n], classes[0::2].repeat_interleave(2, 0)[:n]
         augment = diff_augment if config.augment else (lambda x: x)
 
         with autocast(device, config.bf16):
