@@ -78,15 +78,17 @@ def diversity_concepts(data: TextImageData, split: int, count: int, seed: int = 
     return concepts[np.random.default_rng(seed).permutation(len(concepts))[:count]]
 
 
-def diversity(data: TextImageData, concepts: np.ndarray, judge, generate: Generate | None, seeds: int) -> float:
-    """Variety across seeds (judge features) relative to the real images of the same concepts; with no
-    generator, the real images against themselves (1.0, a check of the arithmetic)."""
-    real_groups = [judge_features(judge, from_uint8(data.images[data.concept == c])) for c in concepts]
-    if generate is None:
-        return scores.diversity_ratio(real_groups, real_groups)
+def generate_all(generate: Generate, prompts: list[str], seeds: list[int], batch: int = 100) -> torch.Tensor:
+    """One image per (prompt, seed), `batch` at a time."""
+    return torch.cat([generate(prompts[i : i + batch], seeds[i : i + batch]) for i in range(0, len(prompts), batch)])
+
+
+def diversity(data: TextImageData, concepts: np.ndarray, judge, generate: Generate, seeds: int,
+              real_groups: list[torch.Tensor]) -> float:
+    """Variety across `seeds` images of each concept's prompt (judge features) relative to `real_groups`,
+    the judge features of the real images of the same concepts."""
     prompts = [data.concepts[c] for c in concepts for _ in range(seeds)]
-    noise_seeds = [10_000 + j % seeds for j in range(len(prompts))]
-    images = torch.cat([generate(prompts[i : i + 100], noise_seeds[i : i + 100]) for i in range(0, len(prompts), 100)])
+    images = generate_all(generate, prompts, [10_000 + j % seeds for j in range(len(prompts))])
     return scores.diversity_ratio(list(judge_features(judge, images).split(seeds)), real_groups)
 
 
@@ -112,12 +114,14 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
                                               real_key)
         prompts = [data.concepts[c] for c in data.concept[candidates]]
         varied = diversity_concepts(data, split, diversity_prompts)
-        report["rows"][0][split_name][scores.DIVERSITY] = round(diversity(data, varied, judge, None, 0), 4)
+        real_groups = [judge_features(judge, from_uint8(data.images[data.concept == c])) for c in varied]
+        # the real row against itself: 1.0 by definition, a check of the arithmetic
+        report["rows"][0][split_name][scores.DIVERSITY] = round(scores.diversity_ratio(real_groups, real_groups), 4)
         for row, generate in zip(report["rows"][1:], models.values(), strict=True):
-            fake = torch.cat([generate(prompts[i : i + 100], list(range(i, min(i + 100, len(prompts)))))
-                              for i in range(0, len(prompts), 100)])
+            fake = generate_all(generate, prompts, list(range(len(prompts))))
             row[split_name] = score(fake, ref_features, labels, concepts, network, classifier, judge)
-            row[split_name][scores.DIVERSITY] = round(diversity(data, varied, judge, generate, diversity_seeds), 4)
+            row[split_name][scores.DIVERSITY] = round(
+                diversity(data, varied, judge, generate, diversity_seeds, real_groups), 4)
         report["diversity"] = {"prompts": len(varied), "seeds": diversity_seeds}
     return report
 

@@ -27,6 +27,7 @@ from deep_learning.common.data.emoji import load_emoji
 from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.device import autocast, choose_device, seed_everything
 from deep_learning.common.images import from_uint8
+from deep_learning.common.metrics import scores
 
 
 @dataclass
@@ -102,8 +103,7 @@ def train(config: Config) -> dict:
             bar.set_postfix(loss=f"{loss.item():.3f}")
     model.eval()
     val_logits = classify(model.cpu(), xv)
-    val_accuracy = float((val_logits.argmax(1) == yv).float().mean())
-    val_top5 = float((val_logits.topk(5, 1).indices == yv[:, None]).any(1).float().mean())
+    val_accuracy, val_top5 = scores.accuracy(val_logits, yv), scores.top_k_accuracy(val_logits, yv, 5)
     metrics = {"val_accuracy": round(val_accuracy, 4), "val_top5": round(val_top5, 4), "val_images": len(xv),
                "train_images": len(xs),
                "train_seconds": round(time.time() - start, 1)}
