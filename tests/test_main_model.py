@@ -188,3 +188,42 @@ def test_warm_start_continues_the_exported_generator_and_discriminator(tmp_path)
                           trained_d["from_rgb.parametrizations.weight.original"].float(), atol=1e-3)
     with pytest.raises(ValueError, match="was built with"):
         Trainer(tiny(tmp_path / "c", g_width=16)).init_from(first)
+
+
+def test_best_of_pair_l1_pulls_only_the_nearer_image_of_each_pair():
+    from deep_learning.main_model.training_loop import best_of_pair_l1
+    real = torch.zeros(4, 3, 2, 2)
+    real[2] = 1.0  # the second pair's real image
+    fake = torch.stack([torch.full((3, 2, 2), v) for v in (0.5, -0.1, 0.2, 0.9)])
+    # pair (0, 1) against real 0: min(0.5, 0.1); pair (2, 3) against real 2: min(0.8, 0.1)
+    assert best_of_pair_l1(fake, real).item() == pytest.approx(0.1)
+    fake.requires_grad_(True)
+    best_of_pair_l1(fake, real).backward()
+    assert [bool(g.abs().sum()) for g in fake.grad] == [False, True, False, True]
+    assert best_of_pair_l1(fake[:3], real[:3]).isfinite()  # an odd batch: the last image sits out
+
+
+def test_recon_option_trains(tmp_path):
+    model = TextToImage.from_checkpoint(Trainer(tiny(tmp_path, recon_weight=1.0)).train())
+    assert model.generate(["a", "b"], [0, 1]).isfinite().all()
+
+
+def test_warm_start_at_twice_the_resolution_grows_both_networks(tmp_path):
+    from deep_learning.main_model.training_loop import discriminator_path
+    small = Trainer(tiny(tmp_path / "a", g_width=16, d_width=16)).train()
+    grown = Trainer(tiny(tmp_path / "b", image_size=64))  # width 8: the same channels one level down
+    grown.init_from(small)
+    source_g = TextToImage.from_checkpoint(small).generator.state_dict()
+    for name, value in grown.generator.state_dict().items():
+        if name.startswith(("fc.", "blocks.0.", "blocks.1.", "blocks.2.")):
+            assert torch.allclose(value, source_g[name].float(), atol=1e-3), name
+    source_d = torch.load(discriminator_path(small), weights_only=True)["state"]["discriminator"]
+    own_d = grown.discriminator.state_dict()
+    moved = [k for k in source_d if k.startswith("blocks.")]
+    assert moved
+    for name in moved:
+        index, _, tail = name.removeprefix("blocks.").partition(".")
+        assert torch.allclose(own_d[f"blocks.{int(index) + 1}.{tail}"], source_d[name].float(), atol=1e-3), name
+    assert grown.generator(torch.randn(2, 100), torch.randn(2, 384)).shape == (2, 3, 64, 64)
+    with pytest.raises(ValueError, match="was built with"):
+        Trainer(tiny(tmp_path / "c", image_size=64, z_dim=64)).init_from(small)

@@ -54,6 +54,30 @@ def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[st
     return skipped
 
 
+def _growth(source: dict, target: dict, path: Path) -> int:
+    """How many resolution doublings lie between two generators' model args. Growing may change the
+    width (the channels per block); anything else that differs is refused."""
+    others = lambda args: {k: v for k, v in args.items() if k not in ("image_size", "width")}  # noqa: E731
+    ratio = target["image_size"] / source["image_size"]
+    grows = ratio > 1 and ratio == int(ratio) and not int(ratio) & (int(ratio) - 1)
+    if others(source) != others(target) or not (grows or source == target):
+        raise ValueError(f"{path} was built with {source}, this run builds {target}")
+    return int(ratio).bit_length() - 1
+
+
+def _deeper_blocks(state: dict, shift: int) -> dict:
+    """A discriminator state with blocks.i renamed blocks.(i + shift): new blocks go in front."""
+    if not shift:
+        return state
+    def rename(key: str) -> str:
+        head, _, rest = key.partition(".")
+        if head != "blocks":
+            return key
+        index, _, tail = rest.partition(".")
+        return f"blocks.{int(index) + shift}.{tail}"
+    return {rename(key): value for key, value in state.items()}
+
+
 @dataclass
 class Config:
     config: str = "default"  # the preset this run started from
@@ -81,6 +105,8 @@ class Config:
     #                                    or concept (each training prompt its own class: "this apple")
     class_head: str = "linear"  # dfgan only: linear (spectral norm), or cosine (normalised class proxies)
     mode_seeking: float = 0.0  # MSGAN weight: G is rewarded for images that differ as much as their noises
+    recon_weight: float = 0.0  # best-of-pair reconstruction (cIMLE-like): of two noises for one caption, the
+    #                            nearer image is pulled (L1) towards the real image; the other is left free
     gp_weight: float = 2.0  # matching-aware gradient penalty (DF-GAN); 0 = off
     gp_power: float = 6.0  # the penalty is weight * |grad|^power
     gp_every: int = 4  # lazy regularisation: penalty every N steps, scaled by N
@@ -143,6 +169,16 @@ def matching_gradient_penalty(discriminator, images, text, config: Config) -> to
     grad_images, grad_text = torch.autograd.grad(match.float().sum(), (images, text), create_graph=True)
     norm = torch.sqrt(grad_images.flatten(1).pow(2).sum(1) + grad_text.pow(2).sum(1) + 1e-12)
     return config.gp_weight * config.gp_every * norm.pow(config.gp_power).mean()
+
+
+def best_of_pair_l1(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Fakes (0, 1), (2, 3), ... share the caption of reals 0, 2, ...: the L1 distance of the nearer fake
+    of each pair to its real image. Only the nearer one learns, so the pair's other noise keeps its
+    freedom and the prompt's images do not collapse onto one average (Li & Malik's IMLE, conditional)."""
+    pairs = len(fake) // 2
+    target = real[0 : 2 * pairs : 2]
+    distance = torch.stack([(fake[k : 2 * pairs : 2] - target).abs().flatten(1).mean(1) for k in (0, 1)])
+    return distance.min(0).values.mean()
 
 
 def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
@@ -219,19 +255,21 @@ class Trainer:
         self.train_seconds, self.cpu_seconds = (float(v) for v in state["train_seconds"])
 
     def init_from(self, path: Path) -> None:
-        """Warm start: generator (and its EMA) from an export, the discriminator from beside it."""
+        """Warm start: generator (and its EMA) from an export, the discriminator from beside it. From an
+        export at half this run's resolution it is progressive growing (ProGAN): G keeps its blocks and
+        gains a new last one, D's blocks move one place deeper behind a new first one."""
         generator = load_checkpoint(path, kind=GENERATOR_KIND)
-        if generator["model_args"] != self.g_args:
-            raise ValueError(f"{path} was built with {generator['model_args']}, this run builds {self.g_args}")
+        source_args = generator["model_args"]
+        growth = _growth(source_args, self.g_args, path)
         load_matching(self.generator, generator["state"]["generator"], path)
         self.ema.model.load_state_dict(self.generator.state_dict())
         d_path = discriminator_path(path)
         if d_path.is_file():
             state = load_checkpoint(d_path, kind=DISCRIMINATOR_KIND)["state"]["discriminator"]
-            load_matching(self.discriminator, state, d_path)
+            load_matching(self.discriminator, _deeper_blocks(state, growth), d_path)
         else:
             print(f"no {d_path}: the discriminator starts from scratch")
-        print(f"warm start from {path}")
+        print(f"warm start from {path}" + (f", grown {2**growth}x" if growth else ""))
 
     def save(self) -> None:
         if not self.dist.is_main:
@@ -283,7 +321,7 @@ class Trainer:
         wrong = text.roll(1, dims=0)
         z = torch.randn(len(real), config.z_dim, device=device)
         fake_text, fake_classes = text, classes
-        if config.mode_seeking:  # fakes in pairs of one caption, two noises
+        if config.mode_seeking or config.recon_weight:  # fakes in pairs of one caption, two noises
             n = len(text)
             fake_text, fake_classes = text[0::2].repeat_interleave(2, 0)[:n], classes[0::2].repeat_interleave(2, 0)[:n]
         augment = diff_augment if config.augment else (lambda x: x)
@@ -309,6 +347,8 @@ class Trainer:
                       + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
             if config.mode_seeking:
                 loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
+            if config.recon_weight:
+                loss_g = loss_g + config.recon_weight * best_of_pair_l1(fake.float(), real.float())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
