@@ -10,7 +10,7 @@ import torch
 from flask import Flask
 from flask_cors import CORS
 
-from backend import config, errors
+from backend import config, errors, request_input
 from backend.registry import load_models
 
 
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     CORS(app, origins=app.config["CORS_ORIGINS"])
     errors.init_app(app)
+    request_input.init_app(app)
     app.extensions["gan_studio_models"] = load_models(
         app.config["MODELS"], app.config["BATCH_WAIT_MS"], app.config["BATCH_MAX_IMAGES"])
 

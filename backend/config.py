@@ -41,6 +41,10 @@ def from_environment() -> dict:
         "MAX_IMAGES": 16,
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", str(4 * 2**20))),
         "MAX_UPLOAD_PIXELS": int(os.environ.get("MAX_UPLOAD_PIXELS", str(1024 * 1024))),
+        # Forms, URL-encoded or multipart (Flask's own names; request_input applies them to URL-encoded bodies
+        # too): the fields' bytes (files apart) and the number of fields. /mnist sends two small fields.
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_BYTES", str(64 * 2**10))),
+        "MAX_FORM_PARTS": int(os.environ.get("MAX_FORM_FIELDS", "32")),
         # Micro-batching: requests arriving within this window share one generator forward pass.
         "BATCH_WAIT_MS": float(os.environ.get("BATCH_WAIT_MS", "5")),
         "BATCH_MAX_IMAGES": int(os.environ.get("BATCH_MAX_IMAGES", "64")),

@@ -8,16 +8,57 @@ from backend.errors import BadRequest
 MAX_SEED = 2**31 - 1
 
 
+# Characters drawn as nothing that Unicode nevertheless files as letters or symbols (Hangul fillers, the
+# blank Braille pattern, the combining grapheme joiner): a prompt of only these is empty.
+BLANK = set("\u115f\u1160\u3164\uffa0\u2800\u034f")
+ZERO_WIDTH_JOINERS = set("\u200c\u200d")  # ZWNJ, ZWJ: emoji sequences (👨‍👩‍👧), Persian and Indic text
+SOFT_HYPHEN = "\u00ad"
+BLACK_FLAG, TAGS, CANCEL_TAG = "\U0001f3f4", range(0xE0020, 0xE007F), "\U000e007f"  # subdivision flags: 🏴󠁧󠁢󠁳󠁣󠁴󠁿
+
+
+def _allowed_format_character(text: str, i: int) -> bool:
+    """Of the invisible format characters (category Cf), the ones that belong in text: a soft hyphen, a
+    joiner between two visible characters, the tag characters of a subdivision flag after its black flag."""
+    ch = text[i]
+    if ch == SOFT_HYPHEN:
+        return True
+    if ch in ZERO_WIDTH_JOINERS:
+        return 0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace()
+    if ord(ch) in TAGS or ch == CANCEL_TAG:
+        start = i
+        while start > 0 and (ord(text[start - 1]) in TAGS):
+            start -= 1
+        return start > 0 and text[start - 1] == BLACK_FLAG
+    return False
+
+
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in BLANK
+
+
 def prompt(value: str | None, max_chars: int) -> str:
+    """The prompt in NFC with its whitespace folded. Refused: control characters, unassigned code points
+    and non-characters (U+0378, U+FFFF), surrogates, private use, invisible format characters other than
+    the few real text needs (see `_allowed_format_character`), and prompts with no visible character.
+    Invalid UTF-8 (%ff) never gets here: request_input refuses the whole query string."""
     if value is None:
         raise BadRequest("Missing query parameter 'input': the text prompt, e.g. /?input=red%20apple")
-    text = " ".join(value.split())  # trims and folds whitespace, newlines and tabs
+    text = " ".join(unicodedata.normalize("NFC", value).split())  # trims and folds whitespace, newlines, tabs
     if not text:
         raise BadRequest("The prompt is empty: type a few words, e.g. 'red apple'.")
     if len(text) > max_chars:
         raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {max_chars}.")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text):
-        raise BadRequest("The prompt contains control or invisible characters.")
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            raise BadRequest("The prompt contains a control character.")
+        if category in ("Cn", "Cs", "Co"):
+            raise BadRequest(f"The prompt contains U+{ord(ch):04X}, which is unassigned, a non-character, "
+                             "a surrogate or private-use.")
+        if category == "Cf" and not _allowed_format_character(text, i):
+            raise BadRequest(f"The prompt contains the invisible format character U+{ord(ch):04X}.")
+    if not any(_visible(ch) for ch in text):
+        raise BadRequest("The prompt has no visible character: type a few words, e.g. 'red apple'.")
     return text
 
 
