@@ -3,7 +3,10 @@
 // whose images are ready-to-use data URLs.
 
 export const NOT_LOADED = 'This model is not loaded on the server.'
-const UNREACHABLE_HINT = 'Is it running, and does it allow requests from this page (CORS)?'
+// What a person reads; the developer's explanation goes behind "Details" (ApiError.detail).
+const UNREACHABLE_HINT = 'The server may be stopped or restarting. This page checks again every few seconds.'
+const UNREACHABLE_DETAIL = 'The request got no answer: the server is not running at this address, a proxy in front of it '
+  + 'failed, or the server does not allow requests from this page (its CORS_ORIGINS setting).'
 
 /** Base URL of the backend: VITE_API_URL at build time, '' in dev (Vite proxy), else <host>:5000. */
 export function resolveApiBase(envUrl = import.meta.env.VITE_API_URL, dev = import.meta.env.DEV, loc = globalThis.location) {
@@ -20,15 +23,29 @@ export function describeBase(base = API_BASE) {
 }
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, network = false, unavailable = false, detail = '' } = {}) {
+  constructor(message, { status = 0, network = false, unavailable = false, hint = '', detail = '' } = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.network = network // the backend could not be reached at all
     this.unavailable = unavailable // 503: the model behind this route is not loaded
-    this.detail = detail
+    this.hint = hint // a second line for the user
+    this.detail = detail // technical text, shown behind "Details"
   }
 }
+
+// Whoever wants to know whether the backend answers (useConnection): called with `true` after any answer
+// and `false` after a request that got none.
+const connectionListeners = new Set()
+export function watchConnection(listener) {
+  connectionListeners.add(listener)
+  return () => connectionListeners.delete(listener)
+}
+function tellConnection(ok) {
+  for (const listener of connectionListeners) listener(ok)
+}
+const unreachable = (status = 0) =>
+  new ApiError(`Cannot reach the backend at ${describeBase()}.`, { status, network: true, hint: UNREACHABLE_HINT, detail: UNREACHABLE_DETAIL })
 
 export function toDataUrl(b64, mime = 'image/png') {
   if (typeof b64 !== 'string' || !b64) throw new ApiError('The backend sent no image.')
@@ -56,19 +73,22 @@ async function request(path, { method = 'GET', body, json, signal } = {}) {
     res = await fetch(API_BASE + path, init)
   } catch (err) {
     if (err?.name === 'AbortError') throw err
-    throw new ApiError(`Cannot reach the backend at ${describeBase()}.`, { network: true, detail: UNREACHABLE_HINT })
+    tellConnection(false)
+    throw unreachable()
   }
   const payload = await readJson(res)
+  // A proxy in front of a backend that is down answers 502/504, or (Vite dev) an empty 500.
+  if (payload === null && (res.status === 502 || res.status === 504 || (API_BASE === '' && res.status === 500))) {
+    tellConnection(false)
+    throw unreachable(res.status)
+  }
+  tellConnection(true)
   if (res.ok) {
     if (payload === null) throw new ApiError('The backend sent an answer that is not JSON.', { status: res.status })
     return payload
   }
   const text = payload?.error || payload?.message || ''
   if (res.status === 503) throw new ApiError(NOT_LOADED, { status: 503, unavailable: true, detail: text })
-  // A proxy in front of a backend that is down answers 502/504, or (Vite dev) an empty 500.
-  if (payload === null && (res.status === 502 || res.status === 504 || (API_BASE === '' && res.status === 500))) {
-    throw new ApiError(`Cannot reach the backend at ${describeBase()}.`, { status: res.status, network: true, detail: UNREACHABLE_HINT })
-  }
   throw new ApiError(text || `The backend answered HTTP ${res.status}.`, { status: res.status })
 }
 

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import ImageGrid from '../ImageGrid.vue'
 import ErrorNotice from '../ErrorNotice.vue'
 import MetricsTable from '../MetricsTable.vue'
+import ModelCard from '../ModelCard.vue'
 import { ApiError, NOT_LOADED } from '@/api'
 
 describe('ImageGrid', () => {
@@ -53,6 +54,18 @@ describe('ErrorNotice', () => {
     expect(w.get('[role="alert"]').text()).toContain('Cannot reach the backend at http://h:5000.')
   })
 
+  it('keeps technical words behind "Details" and offers "Try again" when it can', async () => {
+    const retry = vi.fn()
+    const error = new ApiError('Cannot reach the backend at http://h:5000.', { network: true, hint: 'It may be restarting.', detail: 'no answer (CORS?)' })
+    const w = mount(ErrorNotice, { props: { error, retry } })
+    expect(w.get('.notice__title').text()).toBe('Cannot reach the backend at http://h:5000.')
+    expect(w.get('details summary').text()).toBe('Details')
+    expect(w.get('details').text()).toContain('CORS')
+    expect(w.get('.notice__title').text() + w.find('.notice__body > .notice__detail').text()).not.toContain('CORS')
+    await w.get('button').trigger('click')
+    expect(retry).toHaveBeenCalledOnce()
+  })
+
   it('renders a 503 as "not loaded", not as a failure', () => {
     const w = mount(ErrorNotice, { props: { error: new ApiError(NOT_LOADED, { unavailable: true }) } })
     expect(w.classes()).toContain('notice--muted')
@@ -61,12 +74,59 @@ describe('ErrorNotice', () => {
 })
 
 describe('MetricsTable', () => {
-  it('puts train and held-out numbers side by side', () => {
-    const metrics = { rows: [{ label: 'generated', train: { FID: 124.49, IS: 2.75 }, test: { FID: 146.93, IS: 2.74 } }], notes: 'n=2000' }
-    const w = mount(MetricsTable, { props: { metrics } })
-    const fid = w.findAll('tbody tr').find((r) => r.text().startsWith('FID'))
+  it('puts train and held-out numbers side by side, with plain names and the direction', () => {
+    const metrics = { rows: [{ label: 'generated', train: { fid: 124.49, is: 2.75 }, test: { fid: 146.93, is: 2.74 } }] }
+    const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
+    const fid = w.findAll('tbody tr').find((r) => r.text().startsWith('FID ↓'))
     expect(fid.findAll('td').map((c) => c.text())).toEqual(['124.49', '146.93'])
+    expect(fid.get('abbr').attributes('title')).toMatch(/Fréchet Inception Distance.*Lower is better/)
+    expect(w.text()).toContain('Inception Score ↑')
     expect(w.text()).toContain('Held-out prompts')
-    expect(w.text()).toContain('n=2000')
+  })
+
+  it('names the columns for the model and drops a column no row fills', () => {
+    const metrics = { rows: [{ label: 'Pix2Pix', train: {}, test: { l1: 0.1051, ssim: 0.6722 } }] }
+    const w = mount(MetricsTable, { props: { metrics, kind: 'sketch' } })
+    const heads = w.findAll('thead th').map((h) => h.text())
+    expect(heads).toEqual(['Metric', 'Held-out images'])
+    expect(w.text()).not.toContain('prompts')
+    expect(w.text()).toContain('L1 error ↓')
+  })
+
+  it('never shows "-0", folds KID\'s deviation into its cell and shows accuracies as percentages', () => {
+    const metrics = { rows: [{ label: 'real', train: { kid: -0.00043, kid_std: 0.00107, class_accuracy: 0.79 }, test: { kid: 0.03204, kid_std: 0.00285 } }] }
+    const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
+    const cells = w.findAll('td').map((c) => c.text())
+    expect(cells).toEqual(['0 ± 0.0011', '0.032 ± 0.0029', '79%', '—'])
+    expect(w.text()).not.toMatch(/-0(?![.\d])/)
+    expect(w.text()).not.toContain('kid_std')
+  })
+})
+
+describe('ModelCard', () => {
+  const card = (extra = {}) => ({
+    name: 'sr', kind: 'super-resolution', title: 'SRGAN', available: true, samplesSrc: null,
+    training: { epochs: 24, cpu_minutes: 95.4, config: { perceptual_network: '/srv/models/vgg.pt', lr: 0.0002 } },
+    metrics: { rows: [{ label: 'SRGAN', train: { psnr: 25.7 }, test: { psnr: 26.1 } }], notes: 'On 1000 held-out images.' },
+    ...extra,
+  })
+
+  it('keeps the notes and the raw config behind a details toggle, without server paths', () => {
+    const w = mount(ModelCard, { props: { model: card() } })
+    const details = w.get('details')
+    expect(details.attributes('open')).toBeUndefined()
+    expect(details.text()).toContain('On 1000 held-out images.')
+    expect(details.get('pre').text()).toContain('"perceptual_network": "vgg.pt"')
+    expect(w.text()).not.toContain('/srv/')
+    expect(w.get('.facts').text()).toContain('CPU time95.4 min')
+    expect(w.text()).toContain('Held-out images')
+  })
+
+  it('labels each row of a text-to-image sample grid with its prompt', () => {
+    const rows = [{ split: 'train', prompt: 'skis' }, { split: 'held-out', prompt: 'parrot' }]
+    const w = mount(ModelCard, { props: { model: card({ kind: 'text-to-image', samplesSrc: '/s.png', samples_rows: rows }) } })
+    const items = w.findAll('.model-card__rows li')
+    expect(items.map((li) => li.text())).toEqual(['skis', 'parrot'])
+    expect(items[1].classes()).toContain('is-unseen')
   })
 })

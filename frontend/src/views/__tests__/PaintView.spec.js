@@ -8,6 +8,7 @@ vi.mock('@/api', async (importOriginal) => ({
   paint: vi.fn(),
   getPrompts: vi.fn(),
   getModels: vi.fn(),
+  getHealth: vi.fn(async () => ({ status: 'ok', models: [] })),
 }))
 
 function deferred() {
@@ -61,7 +62,8 @@ describe('PaintView', () => {
     vi.mocked(api.paint).mockRejectedValue(new api.ApiError('Cannot reach the backend at http://localhost:5000.', { network: true }))
     const w = await mountAndGenerate()
     await flushPromises()
-    expect(w.get('[role="alert"]').text()).toBe('Cannot reach the backend at http://localhost:5000.')
+    expect(w.get('[role="alert"] .notice__title').text()).toBe('Cannot reach the backend at http://localhost:5000.')
+    expect(w.get('[role="alert"]').text()).toContain('Try again')
     expect(w.get('button[type="submit"]').attributes('disabled')).toBeUndefined()
   })
 
@@ -107,5 +109,48 @@ describe('PaintView', () => {
     await mountAndGenerate('green frog')
     const again = mount(PaintView)
     expect(again.get('[aria-label="Recent prompts"]').text()).toContain('green frog')
+  })
+
+  it('says why nothing happened on Enter with an empty prompt', async () => {
+    const w = mount(PaintView)
+    await w.get('#prompt').setValue('   ')
+    expect(w.get('button[type="submit"]').attributes('disabled')).toBeUndefined()
+    await w.get('form').trigger('submit')
+    expect(w.get('.field-error').text()).toMatch(/Type a prompt first/)
+    expect(api.paint).not.toHaveBeenCalled()
+  })
+
+  it('refuses a prompt over the limit visibly instead of cutting it', async () => {
+    const w = mount(PaintView)
+    await w.get('#prompt').setValue('x'.repeat(230))
+    expect(w.get('#prompt').element.value).toHaveLength(230)
+    expect(w.get('#prompt').attributes('aria-invalid')).toBe('true')
+    expect(w.get('.field-error').text()).toContain('230 characters long; the limit is 200')
+    await w.get('form').trigger('submit')
+    expect(api.paint).not.toHaveBeenCalled()
+  })
+
+  it('scrolls the results into view on submit when they start below the fold', async () => {
+    vi.mocked(api.paint).mockResolvedValue(result())
+    const scroll = vi.fn()
+    const w = mount(PaintView, { attachTo: document.body })
+    const results = w.get('section.results').element
+    results.scrollIntoView = scroll
+    results.getBoundingClientRect = () => ({ top: 1270, bottom: 1600 })
+    await w.get('#prompt').setValue('red apple')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(scroll).toHaveBeenCalledWith(expect.objectContaining({ block: 'start' }))
+    w.unmount()
+  })
+
+  it('offers "Try again" on an error, which repeats the request', async () => {
+    vi.mocked(api.paint).mockRejectedValueOnce(new api.ApiError('Internal error while generating.', { status: 500 })).mockResolvedValue(result())
+    const w = await mountAndGenerate()
+    await flushPromises()
+    await w.get('.notice__retry').trigger('click')
+    await flushPromises()
+    expect(api.paint).toHaveBeenCalledTimes(2)
+    expect(w.findAll('.image-grid img')).toHaveLength(5)
   })
 })
