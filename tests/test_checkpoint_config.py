@@ -95,3 +95,14 @@ def test_store_metrics_adds_them_to_the_metadata_and_leaves_the_weights(tmp_path
     assert load_checkpoint(source)["meta"]["metrics"] == {"rows": [2]}
     with pytest.raises(CheckpointError, match="expected 'y/generator'"):
         store_metrics(source, {}, kind="y/generator")
+
+
+def test_bfloat16_is_the_default_only_where_it_is_faster(monkeypatch):
+    from deep_learning.common.device import bf16_is_fast
+    from deep_learning.main_model.training_loop import Config
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    assert not bf16_is_fast("cpu") and not Config().bf16  # AVX-512 BF16 without AMX: float32 is faster
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert bf16_is_fast("cpu") and Config().bf16
+    assert not Config(bf16=False).bf16

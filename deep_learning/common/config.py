@@ -34,6 +34,11 @@ def _parser_for(kind: Any):
     raise TypeError(f"unsupported config field type {kind!r}")
 
 
+def _default(field: dataclasses.Field) -> Any:
+    """A field's default; one made by a factory (a property of this machine, say) is made to be shown."""
+    return field.default if field.default_factory is dataclasses.MISSING else field.default_factory()
+
+
 def parse_config(
     cls: type[T],
     argv: Sequence[str] | None = None,
@@ -53,7 +58,7 @@ def parse_config(
         if presets and field.name == "config":
             continue
         parser.add_argument(f"--{field.name}", type=_parser_for(hints[field.name]), default=None,
-                            help=f"default: {field.default!r}")
+                            help=f"default: {_default(field)!r}")
     args = vars(parser.parse_args(argv))
     values = {}
     if presets:

@@ -22,13 +22,14 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def autocast(device: torch.device, enabled: bool = True):
-    """bfloat16 autocast: on CPUs with AVX-512 it roughly doubles convolution throughput."""
+    """bfloat16 autocast: where `bf16_is_fast`, it roughly doubles convolution throughput."""
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def bf16_is_fast(device: str = "cpu") -> bool:
-    """Whether bfloat16 runs natively here (CUDA, or a CPU with AMX or AVX-512 BF16), not emulated."""
-    if torch.device(device).type == "cuda":
+def bf16_is_fast(device: str = "auto") -> bool:
+    """Whether bfloat16 beats float32 here: on CUDA that supports it, and on CPUs with AMX tiles. AVX-512
+    BF16 alone is not enough: on such a Xeon the bf16 matmul peak measured 160 GFLOP/s against 306 for
+    float32, and the text-to-image step ran 36 img/s in bf16 against 46 in float32."""
+    if choose_device(device).type == "cuda":
         return torch.cuda.is_bf16_supported()
-    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private, hence the fallback
-    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+    return getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()  # private, hence the fallback

@@ -15,7 +15,7 @@ import copy
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script from any working directory
@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
-from deep_learning.common.device import autocast
+from deep_learning.common.device import autocast, bf16_is_fast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
 from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
@@ -63,7 +63,7 @@ class Config:
     adversarial_weight: float = 1e-2  # non-saturating GAN loss, after pretraining
     flip: bool = True  # random horizontal flips
     ema_decay: float = 0.998  # EMA of the generator's weights (warmed up over the first steps)
-    bf16: bool = True  # bfloat16 autocast (about 2x on AVX-512 CPUs)
+    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
     channels_last: bool = True
     threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
     checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)
