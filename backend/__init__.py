@@ -8,9 +8,8 @@ import logging
 
 import torch
 from flask import Flask
-from flask_cors import CORS
 
-from backend import config, errors, request_input
+from backend import config, cors, errors, request_input
 from backend.registry import load_models
 
 
@@ -25,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["TORCH_THREADS"]:
         torch.set_num_threads(app.config["TORCH_THREADS"])
 
-    CORS(app, origins=app.config["CORS_ORIGINS"])
+    cors.init_app(app)
     errors.init_app(app)
     request_input.init_app(app)
     app.extensions["gan_studio_models"] = load_models(

@@ -35,8 +35,9 @@ def _models_from_env() -> dict[str, str]:
 def from_environment() -> dict:
     return {
         "MODELS": _models_from_env(),
-        # Origins allowed to call the API from a browser; "*" only for local development.
-        "CORS_ORIGINS": [o.strip() for o in os.environ.get("CORS_ORIGINS", "*").split(",") if o.strip()],
+        # Other origins allowed to call the API from a browser (see backend/cors.py); none by default, as the
+        # page and the API share an origin behind nginx. `make run` lists its page's; "*" for development only.
+        "CORS_ORIGINS": [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()],
         "MAX_PROMPT_CHARS": int(os.environ.get("MAX_PROMPT_CHARS", "200")),
         "MAX_IMAGES": 16,
         "MAX_UPLOAD_BYTES": int(os.environ.get("MAX_UPLOAD_BYTES", str(4 * 2**20))),
