@@ -74,7 +74,9 @@ class LoadedModel:
                 "description": info.get("description") or self.spec.description,
                 "image_size": info.get("image_size"), "text_encoder": info.get("text_encoder"),
                 "available": True, "training": info.get("training") or {}, "metrics": info.get("metrics"),
-                "samples_url": samples_url}
+                "samples_url": samples_url,
+                # input limits the page states before an upload (SRGAN: longer side, scale; digits: length)
+                **{key: info[key] for key in ("max_input_side", "scale", "max_digits") if key in info}}
 
 
 def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_images: int) -> LoadedModel:

@@ -42,4 +42,14 @@ describe('DigitsView', () => {
     await flushPromises()
     expect(w.get('[role="alert"]').text()).toContain('Request invalid.')
   })
+
+  it('trims spaces before checking and sending', async () => {
+    vi.mocked(api.digits).mockResolvedValue({ image: 'data:image/jpeg;base64,X' })
+    const w = mount(DigitsView)
+    await w.get('#digits').setValue(' 20 24 ')
+    expect(w.find('.field-error').exists()).toBe(false)
+    expect(w.get('#digits-help').text()).toBe('4 / 10 digits')
+    await w.get('form').trigger('submit')
+    expect(api.digits).toHaveBeenCalledWith('2024', expect.anything())
+  })
 })
