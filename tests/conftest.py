@@ -1,8 +1,11 @@
 """Shared fixtures: the prepared data cache (built by `make data`) and the offline text encoder."""
 
+import json
 import os
 
+import open_clip
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -28,3 +31,17 @@ def mnist_cache():
 @pytest.fixture(scope="session")
 def minilm():
     return load_text_encoder("minilm")
+
+
+@pytest.fixture()
+def tiny_clip_file(tmp_path):
+    """A tiny OpenCLIP model with random weights, saved to a file: the stand-in for real CLIP weights."""
+    config = {"embed_dim": 32,
+              "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16},
+              "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+    (tmp_path / "tiny-clip-test.json").write_text(json.dumps(config))
+    open_clip.add_model_config(tmp_path)
+    torch.manual_seed(0)
+    model = open_clip.create_model("tiny-clip-test", pretrained=None)
+    torch.save(model.state_dict(), tmp_path / "tiny.pt")
+    return model, tmp_path / "tiny.pt"

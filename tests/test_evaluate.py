@@ -2,6 +2,7 @@
 
 import json
 
+import open_clip
 import pytest
 import torch
 
@@ -57,3 +58,36 @@ def test_shipped_concept_judge_recognises_real_emoji(emoji32):
     rows = torch.arange(0, len(emoji32.images), 25)
     logits = classify(judge, from_uint8(emoji32.images[rows]))
     assert scores.top_k_accuracy(logits, torch.as_tensor(emoji32.concept[rows]), 5) > 0.8
+
+
+def test_clip_score_is_hessel_et_al_with_the_models_own_clip(tiny_clip_file):
+    from deep_learning.common.metrics.clip_score import CLIPScore
+    from deep_learning.common.text_encoders import load_text_encoder
+    model, path = tiny_clip_file
+    scorer = CLIPScore.of_encoder(load_text_encoder(f"clip:tiny-clip-test:{path}"))
+    images, prompts = torch.rand(3, 3, 16, 16) * 2 - 1, ["red apple", "a blue car", "frog"]
+    pixels = torch.nn.functional.interpolate((images + 1) / 2, size=(32, 32), mode="bicubic").clamp(0, 1)
+    mean = torch.tensor(open_clip.OPENAI_DATASET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(open_clip.OPENAI_DATASET_STD).view(1, 3, 1, 1)
+    with torch.no_grad():
+        cos = torch.nn.functional.cosine_similarity(model.encode_image((pixels - mean) / std),
+                                                    model.encode_text(open_clip.tokenize(prompts)))
+    assert torch.allclose(scorer.per_image(images, prompts), 100 * cos.clamp(min=0), atol=1e-3)
+    assert scorer(images, prompts) == pytest.approx(100 * cos.clamp(min=0).mean().item(), abs=1e-3)
+    with pytest.raises(ValueError, match="3 images but 2 prompts"):
+        scorer(images, prompts[:2])
+
+
+def test_evaluate_reports_clip_score_where_the_encoder_is_clip(tmp_path, tiny_clip_file, emoji32):
+    _, weights = tiny_clip_file
+    checkpoint = tiny_text_to_image(tmp_path / "clip.pt", text_dim=32, encoder=f"clip:tiny-clip-test:{weights}")
+    minilm = tiny_text_to_image(tmp_path / "minilm.pt")
+    report = evaluate.main(["--model", f"clip={checkpoint}", "--model", f"minilm={minilm}",
+                            "--samples=8", "--references=8", "--limit_concepts=200", "--diversity_prompts=2",
+                            "--out", str(tmp_path / "report")])
+    real, clip, minilm = report["rows"]
+    for split in ("train", "test"):
+        assert 0 <= real[split]["clip_score"] <= 100 and 0 <= clip[split]["clip_score"] <= 100
+        assert "clip_score" not in minilm[split]
+    assert "clip_score train" in (tmp_path / "report.md").read_text()
+    assert "tiny-clip-test" in report["clip_network"]

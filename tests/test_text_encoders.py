@@ -1,5 +1,3 @@
-import json
-
 import open_clip
 import pytest
 import torch
@@ -19,20 +17,6 @@ def test_minilm_batching_does_not_change_embeddings(minilm):
     together = minilm.encode(["a red apple", "a very long prompt about a small green frog on a leaf"])
     alone = minilm.encode(["a red apple"])
     assert torch.allclose(together[0], alone[0], atol=1e-5)
-
-
-@pytest.fixture()
-def tiny_clip_file(tmp_path):
-    """A tiny OpenCLIP model with random weights, saved to a file: the stand-in for real CLIP weights."""
-    config = {"embed_dim": 32,
-              "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16},
-              "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
-    (tmp_path / "tiny-clip-test.json").write_text(json.dumps(config))
-    open_clip.add_model_config(tmp_path)
-    torch.manual_seed(0)
-    model = open_clip.create_model("tiny-clip-test", pretrained=None)
-    torch.save(model.state_dict(), tmp_path / "tiny.pt")
-    return model, tmp_path / "tiny.pt"
 
 
 def test_clip_loads_local_weights_through_the_real_path(tiny_clip_file):

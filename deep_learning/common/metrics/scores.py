@@ -18,7 +18,7 @@ warnings.filterwarnings("ignore", message=".*will save all extracted features in
 warnings.filterwarnings("ignore", message="std\\(\\): degrees of freedom.*")
 
 FID, KID, KID_STD, IS, IS_STD, ACCURACY = "fid", "kid", "kid_std", "is", "is_std", "class_accuracy"
-CONCEPT_TOP5, DIVERSITY = "concept_top5", "diversity"
+CONCEPT_TOP5, DIVERSITY, CLIP_SCORE = "concept_top5", "diversity", "clip_score"
 
 
 class _Precomputed(nn.Module):
