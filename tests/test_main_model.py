@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -97,7 +98,10 @@ def test_generate_cli_writes_what_the_pipeline_draws(tmp_path):
     splits = {"train": meta["train_prompts"], "held-out": meta["test_prompts"]}
     assert rows and all(prompt in splits[split] for split, prompt in rows)
     assert len(rows) == sum(min(8, len(prompts)) for prompts in splits.values())
-    assert Image.open(grid).size == (2 * (4 * 34 + 2), 2 * (len(rows) * 34 + 2))  # 32 px images, 2 px gaps, x2
+    width, height = Image.open(grid).size  # 32 px images, 2 px gaps, x2, a margin of prompt labels on the left
+    assert height == 2 * (len(rows) * 34 + 2) and width > 2 * (4 * 34 + 2) + 40
+    margin = np.asarray(Image.open(grid).convert("L"))[:, : width - 2 * (4 * 34 + 2)]
+    assert (margin < 128).any(axis=1)[2 * 2 + 32 - 4 : 2 * 2 + 32 + 4].any()  # ink beside the first row
 
 
 def test_shipped_model_draws_different_prompts_differently():
