@@ -34,4 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(seed.blueprint)
     app.register_blueprint(api.blueprint)
+    from backend.routes import interpolate, runs  # the page's Runs tab and morphing (issue 14)
+
+    runs.init_app(app)
+    interpolate.init_app(app)
     return app

@@ -23,6 +23,41 @@ SEED = _query("seed", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, "
 MODEL = _query("model", {"type": "string"}, "model name from /api/models; the first suitable one if absent")
 
 
+def _path(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def _runs_and_interpolation() -> dict:
+    """The Runs tab (read-only run folders under each model's saved/) and the morph (issue 14)."""
+    run = [_path("model", "model folder, e.g. digits_gan"), _path("run", "run folder name under its saved/")]
+    morph_body = {"type": "object", "required": ["prompt"], "properties": {
+        "prompt": {"type": "string", "maxLength": 200}, "to_prompt": {"type": "string", "maxLength": 200},
+        "seed": {"type": "integer"}, "to_seed": {"type": "integer"},
+        "frames": {"type": "integer", "minimum": 2, "maximum": 24, "default": 8},
+        "duration_ms": {"type": "integer", "minimum": 20, "maximum": 2000, "default": 120},
+        "format": {"enum": ["gif", "webp"], "default": "gif"}, "model": {"type": "string"}}}
+    return {
+        "/api/runs": {"get": {"summary": "Training runs found under each model's saved/ folder, newest first",
+                              "responses": {"200": _json("Runs", {"runs": {"type": "array"},
+                                                                  "models": {"type": "array"}})}}},
+        "/api/runs/{model}/{run}": {"get": {
+            "summary": "One run: progress, options, log.jsonl rows (from `since`), sample epochs",
+            "parameters": [*run, _query("since", {"type": "integer", "minimum": 0}, "first log row to send")],
+            "responses": {"200": _json("Run", {"rows": {"type": "array"}, "samples": {"type": "array"},
+                                               "running": {"type": "boolean"}}), "404": ERROR}}},
+        "/api/runs/{model}/{run}/samples/{epoch}.png": {"get": {
+            "summary": "A run's sample grid after one epoch", "parameters": [*run, _path("epoch", "epoch number")],
+            "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, "404": ERROR}}},
+        "/api/interpolate": {"post": {
+            "summary": "Morph between two prompts and/or two seeds: frames and a looping GIF or WebP",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": morph_body}}},
+            "responses": {"200": _json("Frames", {"frames": {"type": "array", "items": B64},
+                                                  "animation": {"type": "string", "description": "base64 GIF/WebP"},
+                                                  "mime": {"type": "string"}}),
+                          "400": ERROR, "415": ERROR, "503": UNAVAILABLE}}},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     paths = {
@@ -86,6 +121,7 @@ def openapi_document() -> dict:
                                          "responses": {"200": _json("Image", {"image": B64}), "503": UNAVAILABLE}}},
         "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}},
         "/api/docs": {"get": {"summary": "This document as a page", "responses": {"200": {"description": "HTML"}}}},
+        **_runs_and_interpolation(),
     }
     return {"openapi": "3.1.0",
             "info": {"title": "GAN Studio API", "version": "1.0.0",
