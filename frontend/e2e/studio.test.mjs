@@ -80,6 +80,18 @@ describe('GAN Studio', { concurrency: false, skip: !BASE && 'E2E_BASE_URL not se
     await shot('paint-4x')
   })
 
+  it('opens a painting large with crisp pixels, and Escape closes it', async () => {
+    await page.getByRole('button', { name: 'Open image 2 large' }).click()
+    const large = page.locator('dialog.lightbox[open] img')
+    await large.waitFor()
+    const box = await large.boundingBox()
+    assert.ok(box.width >= 300, `the large view is ${box.width} px wide`)
+    assert.equal(await large.evaluate((img) => getComputedStyle(img).imageRendering), 'pixelated')
+    await shot('paint-large')
+    await page.keyboard.press('Escape')
+    await page.locator('dialog.lightbox[open]').waitFor({ state: 'detached' })
+  })
+
   it('shows the digit rule inline for "12a" and writes a valid number', async () => {
     await page.click('a[href="#/digits"]')
     await page.fill('#digits', '12a')

@@ -130,3 +130,25 @@ describe('ModelCard', () => {
     expect(items[1].classes()).toContain('is-unseen')
   })
 })
+
+describe('ImageGrid large view', () => {
+  it('opens a clicked image large, steps with the arrow keys and closes', async () => {
+    const w = mount(ImageGrid, { props: { images: ['data:a', 'data:b', 'data:c'], pixelated: true }, attachTo: document.body })
+    expect(w.find('dialog[open]').exists()).toBe(false)
+    await w.get('button[aria-label="Open image 2 large"]').trigger('click')
+    await flushPromises()
+    const dialog = w.get('dialog')
+    expect(dialog.attributes('open')).toBeDefined()
+    expect(dialog.get('img').attributes('src')).toBe('data:b')
+    expect(dialog.get('img').classes()).toContain('pixelated')
+    await dialog.trigger('keydown', { key: 'ArrowRight' })
+    expect(w.get('dialog img').attributes('src')).toBe('data:c')
+    await dialog.trigger('keydown', { key: 'ArrowRight' })
+    expect(w.get('dialog img').attributes('src')).toBe('data:a') // wraps around
+    await w.get('button[aria-label="Close the large view"]').trigger('click')
+    await flushPromises()
+    expect(w.find('dialog img').exists()).toBe(false)
+    expect(w.get('dialog').attributes('open')).toBeUndefined()
+    w.unmount()
+  })
+})
