@@ -154,3 +154,12 @@ def test_morph_refuses_bad_input_with_a_message(client, body, status, message):
 
 def test_morph_wants_json(client):
     assert client.post("/api/interpolate", data="prompt=apple").status_code == 415
+
+
+def test_a_text_to_image_card_labels_the_rows_of_its_sample_grid(tmp_path):
+    model = tiny_text_to_image(tmp_path / "t2i.pt")
+    Image.new("RGB", (8, 8)).save(tmp_path / "samples.png")
+    (tmp_path / "samples_prompts.txt").write_text("train: skis\nheld-out: parrot\n")
+    app = create_app({"MODELS": {"text-to-image": str(model)}, "RUN_FOLDERS": {}})
+    card = app.test_client().get("/api/models").get_json()["models"][0]
+    assert card["samples_rows"] == [{"split": "train", "prompt": "skis"}, {"split": "held-out", "prompt": "parrot"}]

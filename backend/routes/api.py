@@ -8,6 +8,7 @@ from backend import imaging, validation
 from backend.errors import BadRequest
 from backend.openapi import openapi_document
 from backend.routes import loaded_models, model_for, random_image
+from backend.run_folders import prompt_rows
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -22,7 +23,10 @@ def models():
     cards = []
     for name, model in loaded_models().items():
         samples = model.path.parent / "samples.png"
-        cards.append(model.card(f"/api/models/{name}/samples.png" if samples.is_file() else None))
+        card = model.card(f"/api/models/{name}/samples.png" if samples.is_file() else None)
+        if samples.is_file() and (rows := prompt_rows(model.path.parent / "samples_prompts.txt")):
+            card["samples_rows"] = rows  # the prompt of each row of a text-to-image grid
+        cards.append(card)
     return jsonify({"models": cards})
 
 
