@@ -5,6 +5,7 @@ import RandomView from './views/RandomView.vue'
 import SketchView from './views/SketchView.vue'
 import EnhanceView from './views/EnhanceView.vue'
 import ModelsView from './views/ModelsView.vue'
+import RunsView from './views/RunsView.vue'
 import { does } from './lib/models.js'
 
 
@@ -17,4 +18,5 @@ export const TABS = [
   { id: 'sketch', label: 'Sketch', icon: 'pencil', title: 'Sketch to image (Pix2Pix)', component: SketchView, match: does('sketch') },
   { id: 'enhance', label: 'Enhance', icon: 'sparkles', title: 'Super-resolution (SRGAN)', component: EnhanceView, match: does('enhance') },
   { id: 'models', label: 'Models', icon: 'layers', title: 'Models', component: ModelsView, match: null },
+  { id: 'runs', label: 'Runs', icon: 'chart', title: 'Training runs', component: RunsView, match: null },
 ]

@@ -175,3 +175,36 @@ export async function enhance(file, { signal } = {}) {
     enhanced: toDataUrl(data.enhanced),
   }
 }
+
+/** Training runs under each model's saved/ folder, newest first. */
+export async function getRuns({ signal } = {}) {
+  const { runs = [], models = [] } = await request('/api/runs', { signal })
+  return { runs, models }
+}
+
+const runPath = (id) => id.split('/').map(encodeURIComponent).join('/')
+
+/** One run; with `since`, only the log rows from that index on (the page appends them). */
+export async function getRun(id, { since = 0 } = {}, { signal } = {}) {
+  return request(`/api/runs/${runPath(id)}${since ? `?since=${since}` : ''}`, { signal })
+}
+
+/** The URL of a run's sample grid after `epoch` (an <img> loads it). */
+export function runSampleUrl(id, epoch) {
+  return `${API_BASE}/api/runs/${runPath(id)}/samples/${epoch}.png`
+}
+
+/** A morph between two prompts and/or two seeds: frames and a looping animation, as data URLs. */
+export async function interpolate({ prompt, toPrompt, seed, toSeed, frames = 8, format = 'gif', model }, { signal } = {}) {
+  const json = { prompt, to_prompt: toPrompt, seed, to_seed: toSeed, frames, format, model }
+  const data = await request('/api/interpolate', { method: 'POST', json, signal })
+  return {
+    frames: (data.frames ?? []).map((b64) => toDataUrl(b64)),
+    animation: toDataUrl(data.animation, data.mime),
+    mime: data.mime,
+    prompt: data.prompt,
+    toPrompt: data.to_prompt,
+    seed: data.seed,
+    toSeed: data.to_seed,
+  }
+}

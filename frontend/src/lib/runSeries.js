@@ -1,0 +1,43 @@
+// What the Runs tab draws from log.jsonl rows: one series per numeric column, losses shown first.
+const NOT_CURVES = new Set(['epoch', 'step', 'seconds', 'cpu_seconds', 'train_minutes', 'cpu_minutes', 'images_seen', 'images_per_s'])
+
+const PALETTE = ['#6243f5', '#e8407f', '#17985a', '#c77a00', '#1f8fd6', '#8a4cf0', '#d14d2a', '#5c5f70']
+
+const isLoss = (key) => /loss|^l1$|_l1$/.test(key)
+
+/** [{ key, label, points: [{x: epoch, y}], hidden }] from log rows; losses visible, the rest one click away. */
+export function runSeries(rows) {
+  const keys = []
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (!NOT_CURVES.has(key) && typeof value === 'number' && Number.isFinite(value) && !keys.includes(key)) keys.push(key)
+    }
+  }
+  const anyLoss = keys.some(isLoss)
+  return keys
+    .sort((a, b) => Number(isLoss(b)) - Number(isLoss(a)))
+    .map((key, i) => ({
+      key,
+      label: key.replace(/_/g, ' '),
+      color: PALETTE[i % PALETTE.length],
+      hidden: anyLoss && !isLoss(key),
+      points: rows.filter((r) => typeof r[key] === 'number').map((r) => ({ x: r.epoch, y: r[key] })),
+    }))
+}
+
+/** "epoch 3 of 5 · 4,800 images · 0.6 CPU-min" pieces for a run summary. */
+export function runFacts(run) {
+  const n = new Intl.NumberFormat('en')
+  const facts = []
+  facts.push(run.epochs ? `epoch ${run.epoch} of ${run.epochs}` : `epoch ${run.epoch}`)
+  if (typeof run.images_seen === 'number') facts.push(`${n.format(run.images_seen)} images seen`)
+  if (typeof run.cpu_minutes === 'number') facts.push(`${n.format(Math.round(run.cpu_minutes * 10) / 10)} CPU-min`)
+  else if (typeof run.train_minutes === 'number') facts.push(`${n.format(Math.round(run.train_minutes * 10) / 10)} min`)
+  return facts
+}
+
+export function runState(run) {
+  if (run.running) return { label: 'training', tone: 'on' }
+  if (run.finished) return { label: 'finished', tone: 'done' }
+  return { label: 'stopped', tone: 'off' }
+}
