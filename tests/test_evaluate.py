@@ -91,3 +91,22 @@ def test_evaluate_reports_clip_score_where_the_encoder_is_clip(tmp_path, tiny_cl
         assert "clip_score" not in minilm[split]
     assert "clip_score train" in (tmp_path / "report.md").read_text()
     assert "tiny-clip-test" in report["clip_network"]
+
+
+def test_a_smaller_model_is_scored_through_its_second_stage(tmp_path, emoji32):
+    from deep_learning.srgan.pipeline import SHIPPED_CHECKPOINT
+    checkpoint = tiny_text_to_image(tmp_path / "t2i.pt")  # 32 px
+    common = ["--image_size=64", "--samples=6", "--references=6", "--limit_concepts=100", "--diversity_prompts=2"]
+    with pytest.raises(SystemExit):  # 32 px images at a 64 px evaluation, and no second stage named
+        evaluate.main(["--model", f"tiny={checkpoint}", *common])
+    report = evaluate.main(["--model", f"bicubic={checkpoint}", "--model", f"sr={checkpoint}", *common,
+                            "--second_stage=bicubic=bicubic", f"--second_stage=sr={SHIPPED_CHECKPOINT}",
+                            "--out", str(tmp_path / "report")])
+    real, bicubic, sr = report["rows"]
+    assert real["test"]["fid"] < bicubic["test"]["fid"]
+    assert report["image_size"] == 64 and report["second_stages"]["bicubic"] == (32, "bicubic")
+    assert bicubic["test"]["fid"] != sr["test"]["fid"]  # two different second stages, two different images
+    assert "its 32 px images brought to 64 px by bicubic" in (tmp_path / "report.md").read_text()
+    images = evaluate.second_stage(TextToImage.from_checkpoint(checkpoint).generate, 64, str(SHIPPED_CHECKPOINT))(
+        ["red apple"], [0])
+    assert images.shape == (1, 3, 64, 64) and images.abs().max() <= 1
