@@ -9,7 +9,7 @@ import logging
 import torch
 from flask import Flask
 
-from backend import config, cors, errors, request_input
+from backend import config, cors, errors, metrics, request_input
 from backend.registry import load_models
 
 
@@ -26,9 +26,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cors.init_app(app)
     errors.init_app(app)
+    metrics.init_app(app)  # before request_input: its refusals are counted too
     request_input.init_app(app)
     app.extensions["gan_studio_models"] = load_models(
-        app.config["MODELS"], app.config["BATCH_WAIT_MS"], app.config["BATCH_MAX_IMAGES"])
+        app.config["MODELS"], app.config["BATCH_WAIT_MS"], app.config["BATCH_MAX_IMAGES"],
+        app.config["BATCH_MAX_QUEUED"])
 
     from backend.routes import api, seed
 

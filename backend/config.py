@@ -49,6 +49,8 @@ def from_environment() -> dict:
         # Micro-batching: requests arriving within this window share one generator forward pass.
         "BATCH_WAIT_MS": float(os.environ.get("BATCH_WAIT_MS", "5")),
         "BATCH_MAX_IMAGES": int(os.environ.get("BATCH_MAX_IMAGES", "64")),
+        # Images allowed to wait for a forward pass, per worker; past it a request gets 503 and Retry-After.
+        "BATCH_MAX_QUEUED": int(os.environ.get("BATCH_MAX_QUEUED", "96")),
         # 0: torch's default, a thread per core. On 2 cores that serves 2x the images/s of 1 thread at
         # concurrency 16 (`python -m backend.benchmark --torch_threads=1|2`); set 1 when several workers share a CPU.
         "TORCH_THREADS": int(os.environ.get("TORCH_THREADS", "0")),

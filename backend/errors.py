@@ -6,6 +6,8 @@ import uuid
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from backend.batching import QueueFull
+
 log = logging.getLogger("backend")
 
 
@@ -26,6 +28,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest):
         return jsonify({error.key: error.message}), error.status
+
+    @app.errorhandler(QueueFull)
+    def queue_full(error: QueueFull):
+        response = jsonify({"error": f"The server is busy: {error} Try again in a second."})
+        response.headers["Retry-After"] = "1"
+        return response, 503
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -35,19 +35,24 @@ class ServerFailed(RuntimeError):
         self.returncode, self.log = returncode, log
 
 
-class GunicornServer:
-    """`gunicorn 'backend:create_app()'` on 127.0.0.1 and a port the kernel picks, as a context manager.
+GUNICORN_CONF = REPO / "backend" / "gunicorn.conf.py"
 
-    Ready once the log names the port and `/api/health` answers 200 (every model loaded). The log goes
+
+class GunicornServer:
+    """`gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'` (as the image and `make run` start it) on
+    127.0.0.1 and a port the kernel picks, as a context manager; `workers` and `threads` override the file's.
+
+    Ready once the log names the port and `/api/health/ready` answers 200 (every model loaded). The log goes
     to a file (a pipe could fill and stall the server); `env` is added to this process's environment,
     with the repo on PYTHONPATH so that `cwd` can be any folder.
     """
 
-    def __init__(self, workers: int = 1, threads: int = 8, env: dict | None = None, cwd: str | Path | None = None,
-                 log_path: str | Path | None = None, start_timeout: float = 180.0):
-        self.command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", str(workers),
-                        "--threads", str(threads), "--timeout", "120",
-                        "--no-control-socket", "backend:create_app()"]  # no socket file under $HOME
+    def __init__(self, workers: int | None = None, threads: int | None = None, env: dict | None = None,
+                 cwd: str | Path | None = None, log_path: str | Path | None = None, start_timeout: float = 180.0,
+                 extra_args: tuple[str, ...] = ()):
+        self.command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", "127.0.0.1:0",
+                        *(["--workers", str(workers)] if workers else []),
+                        *(["--threads", str(threads)] if threads else []), *extra_args, "backend:create_app()"]
         pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
         self.env = {**os.environ, "PYTHONPATH": pythonpath, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                     **(env or {})}
@@ -87,7 +92,7 @@ class GunicornServer:
     def _healthy(self) -> bool:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-            connection.request("GET", "/api/health")
+            connection.request("GET", "/api/health/ready")
             status = connection.getresponse().status
             connection.close()
             return status == 200

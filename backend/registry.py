@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from backend import metrics
 from backend.batching import MicroBatcher
 from deep_learning.common.checkpoint import CheckpointError, load_checkpoint
 
@@ -79,7 +80,8 @@ class LoadedModel:
                 **{key: info[key] for key in ("max_input_side", "scale", "max_digits") if key in info}}
 
 
-def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_images: int) -> LoadedModel:
+def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_images: int,
+               batch_max_queued: int = 256) -> LoadedModel:
     path = Path(path)
     stored_kind = load_checkpoint(path)["kind"]  # raises CheckpointError naming the path
     if stored_kind not in KINDS:
@@ -88,9 +90,13 @@ def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_imag
     pipeline = getattr(importlib.import_module(spec.module), spec.cls).from_checkpoint(path)
     model = LoadedModel(name=name, path=path, spec=spec, pipeline=pipeline, info=dict(getattr(pipeline, "info", {})))
     if spec.kind == "text-to-image":
-        model.batcher = MicroBatcher(pipeline.generate, batch_wait_ms, batch_max_images)
+        model.batcher = MicroBatcher(pipeline.generate, batch_wait_ms, batch_max_images, batch_max_queued,
+                                     on_batch=metrics.BATCH_IMAGES.labels(name).observe,
+                                     on_queue=metrics.QUEUED_IMAGES.labels(name).set)
     return model
 
 
-def load_models(models: dict[str, str], batch_wait_ms: float = 5.0, batch_max_images: int = 64) -> dict:
-    return {name: load_model(name, path, batch_wait_ms, batch_max_images) for name, path in models.items()}
+def load_models(models: dict[str, str], batch_wait_ms: float = 5.0, batch_max_images: int = 64,
+                batch_max_queued: int = 256) -> dict:
+    return {name: load_model(name, path, batch_wait_ms, batch_max_images, batch_max_queued)
+            for name, path in models.items()}

@@ -2,7 +2,9 @@
 the README's `make run` starts, and the production settings are production ones."""
 
 import fnmatch
+import json
 import re
+import runpy
 import shlex
 import shutil
 import subprocess
@@ -57,19 +59,31 @@ def test_shipped_checkpoints_reach_the_backend_image():
 
 
 def test_backend_image_starts_what_make_run_starts():
+    """Both start gunicorn with backend/gunicorn.conf.py (workers, worker class, preload, log) on the same app."""
     steps = instructions("Dockerfile_backend")
-    command = next(args for op, args in reversed(steps) if op == "CMD")
+    command = json.loads(next(args for op, args in reversed(steps) if op == "CMD"))
     run_script = (REPO_ROOT / "scripts" / "run.sh").read_text()
-    app = re.search(r"gunicorn .*('backend:create_app\(\)')", run_script, re.S).group(1)
-    assert command.startswith("gunicorn ") and command.rstrip().endswith(app)
-    assert "${GUNICORN_WORKERS}" in command and "${GUNICORN_THREADS}" in command
+    started = re.search(r"gunicorn (-c \S+) .*'(backend:create_app\(\))'", run_script, re.S)
+    assert command == ["gunicorn", *started.group(1).split(), started.group(2)]
+    assert (REPO_ROOT / started.group(1).split()[1]).is_file()
     assert "make run" in (REPO_ROOT / "README.md").read_text()
     assert "scripts/run.sh" in (REPO_ROOT / "Makefile").read_text()
     user = [args for op, args in steps if op == "USER"]
     assert user and user[-1] not in ("root", "0")
-    assert any(op == "HEALTHCHECK" and "/api/health" in args for op, args in steps)
+    assert any(op == "HEALTHCHECK" and "/api/health/ready" in args for op, args in steps)
+    env = " ".join(args for op, args in steps if op == "ENV")
+    assert "GUNICORN_WORKERS=2" in env and 'CORS_ORIGINS=""' in env
     installs = " ".join(args for op, args in steps if op == "RUN")
-    assert "requirements_cpu.txt" in installs and "debug" not in command.lower()
+    assert "requirements_cpu.txt" in installs and "debug" not in " ".join(command).lower()
+
+
+def test_gunicorn_settings_are_the_hardened_ones(monkeypatch):
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/unused")  # the file would make a folder otherwise
+    settings = runpy.run_path(str(REPO_ROOT / "backend" / "gunicorn.conf.py"))
+    assert settings["workers"] >= 2 and settings["preload_app"] is True
+    assert settings["worker_class"] == "backend.buffered_worker.BufferedThreadWorker"
+    assert settings["accesslog"] == "-" and callable(settings["child_exit"])
 
 
 def test_frontend_image_builds_the_page_and_serves_it_with_a_fallback():
@@ -81,15 +95,20 @@ def test_frontend_image_builds_the_page_and_serves_it_with_a_fallback():
 
 
 def test_compose_wires_ports_health_and_production_settings():
+    """The API is published only through the frontend's nginx, which buffers requests and times slow clients out."""
     compose = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
     backend, frontend = compose["services"]["backend"], compose["services"]["frontend"]
     assert frontend["ports"] == ["8080:8080"]
-    assert any(str(port).startswith("8001") and str(port).endswith(":5000") for port in backend["ports"])
+    assert "ports" not in backend and backend["expose"] == ["5000"]
     assert frontend["depends_on"]["backend"]["condition"] == "service_healthy"
-    assert "/api/health" in " ".join(backend["healthcheck"]["test"])
-    origins = backend["environment"]["CORS_ORIGINS"]
-    assert origins and "*" not in origins
+    assert "/api/health/ready" in " ".join(backend["healthcheck"]["test"])
+    assert "CORS_ORIGINS" not in backend["environment"]  # same origin through nginx: none needed
     assert not any("DEBUG" in key.upper() for key in backend["environment"])
+    nginx = (REPO_ROOT / "frontend" / "nginx.conf").read_text()
+    for directive in ("client_header_timeout", "client_body_timeout", "client_max_body_size",
+                      "large_client_header_buffers", "proxy_request_buffering on"):
+        assert directive in nginx
+    assert "location /metrics" not in nginx  # metrics stay on the backend's own port
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose is not installed")

@@ -18,6 +18,25 @@ def health():
     return jsonify({"status": "ok", "models": list(loaded_models())})
 
 
+@blueprint.get("/health/live")
+def live():
+    """The process answers HTTP: restart it if not (an orchestrator's liveness probe)."""
+    return jsonify({"status": "alive"})
+
+
+@blueprint.get("/health/ready")
+def ready():
+    """Every configured model is loaded and every micro-batcher thread runs: send it traffic (readiness;
+    Docker's and compose's health checks)."""
+    models = loaded_models()
+    missing = sorted(set(current_app.config["MODELS"]) - set(models))
+    stopped = sorted(name for name, model in models.items() if model.batcher and not model.batcher.alive())
+    if missing or stopped:
+        return jsonify({"status": "not ready", "error": f"models not loaded: {missing}; batchers stopped: {stopped}",
+                        "models": list(models)}), 503
+    return jsonify({"status": "ready", "models": list(models)})
+
+
 @blueprint.get("/models")
 def models():
     cards = []
