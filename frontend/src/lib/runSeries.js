@@ -3,7 +3,7 @@ const NOT_CURVES = new Set(['epoch', 'step', 'seconds', 'cpu_seconds', 'train_mi
 
 const PALETTE = ['#6243f5', '#e8407f', '#17985a', '#c77a00', '#1f8fd6', '#8a4cf0', '#d14d2a', '#5c5f70']
 
-const isLoss = (key) => /loss|^l1$|_l1$/.test(key)
+const isLoss = (key) => /loss|wasserstein|^l1$|_l1$/.test(key)
 
 /** [{ key, label, points: [{x: epoch, y}], hidden }] from log rows; losses visible, the rest one click away. */
 export function runSeries(rows) {
@@ -25,14 +25,15 @@ export function runSeries(rows) {
     }))
 }
 
-/** "epoch 3 of 5 · 4,800 images · 0.6 CPU-min" pieces for a run summary. */
+/** "epoch 3 of 5 · 4,800 images seen · 36 s of CPU" pieces for a run summary. */
 export function runFacts(run) {
   const n = new Intl.NumberFormat('en')
   const facts = []
   facts.push(run.epochs ? `epoch ${run.epoch} of ${run.epochs}` : `epoch ${run.epoch}`)
   if (typeof run.images_seen === 'number') facts.push(`${n.format(run.images_seen)} images seen`)
-  if (typeof run.cpu_minutes === 'number') facts.push(`${n.format(Math.round(run.cpu_minutes * 10) / 10)} CPU-min`)
-  else if (typeof run.train_minutes === 'number') facts.push(`${n.format(Math.round(run.train_minutes * 10) / 10)} min`)
+  const time = (minutes) => (minutes < 1 ? `${Math.round(minutes * 60)} s` : `${n.format(Math.round(minutes * 10) / 10)} min`)
+  if (typeof run.cpu_minutes === 'number') facts.push(`${time(run.cpu_minutes)} of CPU`)
+  else if (typeof run.train_minutes === 'number') facts.push(`${time(run.train_minutes)} of training`)
   return facts
 }
 

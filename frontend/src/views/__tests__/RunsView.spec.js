@@ -41,7 +41,7 @@ describe('RunsView', () => {
     const items = w.findAll('.run-item')
     expect(items.map((i) => i.find('strong').text())).toEqual(['digits_gan/e2e', 'dcgan/old'])
     expect(items[0].text()).toContain('training')
-    expect(items[0].text()).toContain('can · epoch 2 of 4 · 320 images seen · 0.4 CPU-min')
+    expect(items[0].text()).toContain('can · epoch 2 of 4 · 320 images seen · 24 s of CPU')
     expect(items[1].text()).toContain('finished')
     expect(api.getRun).toHaveBeenCalledWith('digits_gan/e2e', { since: 0 })
 
@@ -86,7 +86,7 @@ describe('runSeries', () => {
   })
 
   it('describes a run in plain words', () => {
-    expect(runFacts({ epoch: 3, epochs: null, images_seen: 48000, cpu_minutes: null, train_minutes: 12.34 })).toEqual(['epoch 3', '48,000 images seen', '12.3 min'])
+    expect(runFacts({ epoch: 3, epochs: null, images_seen: 48000, cpu_minutes: null, train_minutes: 12.34 })).toEqual(['epoch 3', '48,000 images seen', '12.3 min of training'])
     expect(runState({ running: false, finished: false }).label).toBe('stopped')
   })
 })
