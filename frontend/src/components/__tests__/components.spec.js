@@ -97,7 +97,8 @@ describe('MetricsTable', () => {
     const metrics = { rows: [{ label: 'real', train: { kid: -0.00043, kid_std: 0.00107, class_accuracy: 0.79 }, test: { kid: 0.03204, kid_std: 0.00285 } }] }
     const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
     const cells = w.findAll('td').map((c) => c.text())
-    expect(cells).toEqual(['0 ± 0.0011', '0.032 ± 0.0029', '79%', '—'])
+    expect(cells).toEqual(['0± 0.0011', '0.032± 0.0029', '79%', '—'])
+    expect(w.get('.metrics__std').text()).toBe('± 0.0011')
     expect(w.text()).not.toMatch(/-0(?![.\d])/)
     expect(w.text()).not.toContain('kid_std')
   })
