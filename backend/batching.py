@@ -1,8 +1,9 @@
 """Micro-batching: requests that arrive together share one generator forward pass.
 
 Each request puts (prompts, seeds) on a queue and waits on a future; one worker thread takes what
-arrived within a short window (up to a maximum number of images), runs the model once, and hands
-every request its slice. Throughput then grows with concurrency instead of queueing behind a lock.
+waits (under load, also what arrives within a short window; up to a maximum number of images), runs
+the model once, and hands every request its slice: requests that come while a pass runs share the
+next. Throughput then grows with concurrency instead of queueing behind a lock.
 
 The queue is bounded (`max_queued` images waiting): past it, `submit` raises `QueueFull` at once (the
 route answers 503 with Retry-After) instead of letting a backlog grow. The worker thread starts at the
@@ -39,6 +40,7 @@ class MicroBatcher:
         self.queued_images = 0
         self._lock = threading.Lock()
         self._worker_pid = None
+        self._last_requests = 0  # requests in the last forward pass: more than one means concurrent load
 
     def submit(self, prompts: Sequence[str], seeds: Sequence[int], timeout: float = 60.0) -> torch.Tensor:
         self._start_worker()
@@ -69,19 +71,20 @@ class MicroBatcher:
                 self._worker_pid = os.getpid()
 
     def _collect(self) -> list:
+        """What waits now, up to `max_images`; under load (the last pass served several requests) also what
+        arrives within `max_wait`. An idle server answers a lone request at once: no window to sit out."""
         batch = [self.queue.get()]
         images = len(batch[0][0])
-        deadline = time.monotonic() + self.max_wait
+        deadline = time.monotonic() + (self.max_wait if self._last_requests > 1 else 0)
         while images < self.max_images:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
             try:
-                item = self.queue.get(timeout=remaining)
+                item = self.queue.get(timeout=remaining) if remaining > 0 else self.queue.get_nowait()
             except queue.Empty:
                 break
             batch.append(item)
             images += len(item[0])
+        self._last_requests = len(batch)
         with self._lock:
             self.queued_images -= images
             queued = self.queued_images

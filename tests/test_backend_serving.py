@@ -4,6 +4,7 @@ micro-batching, and a model failure that costs one request, not the server."""
 import http.client
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -81,3 +82,11 @@ def test_micro_batcher_splits_results_in_order():
         outputs = list(pool.map(lambda i: batcher.submit(["p"] * 3, [10 * i, 10 * i + 1, 10 * i + 2]), range(6)))
     for i, output in enumerate(outputs):
         assert output[:, 0].tolist() == [10 * i, 10 * i + 1, 10 * i + 2]
+
+
+def test_micro_batcher_answers_a_lone_request_without_waiting_for_company():
+    batcher = MicroBatcher(lambda prompts, seeds: torch.zeros(len(prompts), 1), max_wait_ms=2000)
+    batcher.submit(["p"], [0])  # starts the worker
+    start = time.perf_counter()
+    batcher.submit(["p"], [1])
+    assert time.perf_counter() - start < 1.0  # not the 2 s window: nobody else was waiting
