@@ -1,141 +1,206 @@
-"""The OpenAPI 3.1 description of every route; a test checks it matches the app's URL map."""
+"""The OpenAPI 3.1 description of every route, exact enough to hold the server to it: every status a route
+answers, every limit the validation applies (backend/validation.py, backend/config.py), the fields every
+answer carries. tests/test_openapi_contract.py runs schemathesis with all its checks against a live server
+on it; test_backend checks it lists the app's URL map.
+
+Built per server: a `model` parameter lists the loaded models that do the route's task (an unknown one is
+400). Rules JSON Schema cannot state are described where they apply: the `prompt` format (the text rules of
+backend/validation.prompt), an upload that is an image, a morph whose two ends differ.
+"""
 
 from functools import cache
+
+from backend.validation import MAX_SEED
 
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 ERROR = {"description": "Bad input", "content": ERROR_BODY}
 UNAVAILABLE = {"description": "The model behind this route is not loaded", "content": ERROR_BODY}
-IMAGE_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["image"], "properties": {"image": {"type": "string", "format": "binary"}}}}}}
+TOO_LARGE = {"description": "Body over the limits: 4 MB in all; forms 64 KiB of fields (files apart), 32 fields",
+             "content": ERROR_BODY}
+NOT_JSON = {"description": "The body is not sent as application/json", "content": ERROR_BODY}
+HTML_ERROR = {"text/html": {"schema": {"type": "string"}}}
+# Every route may answer these: invalid UTF-8 in the query (the app), an unfinished request (the worker),
+# a request line over 4 KB or headers over gunicorn's limits (gunicorn itself, before the app, in HTML).
+EVERY_ROUTE = {
+    "400": {"description": "Bad input; on every route: a query string that is not UTF-8 once percent-decoded",
+            "content": ERROR_BODY},
+    "408": {"description": "The request was not all sent in time (head 10 s, whole request 60 s)",
+            "content": ERROR_BODY},
+    "414": {"description": "Request line over 4094 bytes (answered by gunicorn)", "content": HTML_ERROR},
+    "431": {"description": "Header fields over gunicorn's limits", "content": HTML_ERROR},
+}
+PROMPT_RULES = ("1-200 characters once NFC-normalised and whitespace-folded, with at least one visible character; "
+                "no control, unassigned, non-character, surrogate or private-use code points, and no invisible format "
+                "characters except a soft hyphen, a joiner between two visible characters, a flag's tag characters")
+PROMPT = {"type": "string", "format": "prompt", "minLength": 1, "maxLength": 200, "description": PROMPT_RULES}
+SEED_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_SEED}
+B64 = {"type": "string", "description": "base64 PNG"}
+PNG = {"description": "PNG", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
 
 
-def _json(description: str, properties: dict) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"type": "object", "properties": properties}}}}
+def _object(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required}
+
+
+def _json(description: str, properties: dict, required: list[str] | None = None) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _object(properties, required)}}}
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
-B64 = {"type": "string", "description": "base64 PNG"}
-SEED = _query("seed", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}, "reproducible seed; random if absent")
-MODEL = _query("model", {"type": "string"}, "model name from /api/models; the first suitable one if absent")
+def _model(names: tuple[str, ...], in_json: bool = False) -> dict:
+    """A loaded model that does the route's task; in a JSON body null means absent."""
+    return {"enum": [*names, *([None] if in_json else [])],
+            "description": "a loaded model that does this (see /api/models); the first that does if absent"}
 
 
-def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+def _nullable(schema: dict, meaning: str) -> dict:
+    return {**schema, "type": [schema["type"], "null"], "description": f"null: {meaning}"}
 
 
-def _runs_and_interpolation() -> dict:
+def _get(summary: str, responses: dict, parameters: list | None = None) -> dict:
+    operation = {"summary": summary, "responses": {**EVERY_ROUTE, **responses}}
+    if parameters:
+        operation["parameters"] = parameters
+    return {"get": operation}
+
+
+def _post(summary: str, body: dict, responses: dict, parameters: list | None = None) -> dict:
+    operation = _get(summary, responses, parameters)["get"]
+    return {"post": {**operation, "requestBody": {"required": True, "content": body}}}
+
+
+def _runs_and_interpolation(paint: tuple[str, ...]) -> dict:
     """The Runs tab (read-only run folders under each model's saved/) and the morph (issue 14)."""
-    run = [_path("model", "model folder, e.g. digits_gan"), _path("run", "run folder name under its saved/")]
-    morph_body = {"type": "object", "required": ["prompt"], "properties": {
-        "prompt": {"type": "string", "maxLength": 200}, "to_prompt": {"type": "string", "maxLength": 200},
-        "seed": {"type": "integer"}, "to_seed": {"type": "integer"},
+    run = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": text}
+           for name, text in (("model", "model folder, e.g. digits_gan"), ("run", "run folder name under its saved/"))]
+    morph_body = _object({
+        "prompt": PROMPT, "to_prompt": PROMPT, "seed": _nullable(SEED_SCHEMA, "random"),
+        "to_seed": _nullable(SEED_SCHEMA, "the seed"),
         "frames": {"type": "integer", "minimum": 2, "maximum": 24, "default": 8},
         "duration_ms": {"type": "integer", "minimum": 20, "maximum": 2000, "default": 120},
-        "format": {"enum": ["gif", "webp"], "default": "gif"}, "model": {"type": "string"}}}
+        "format": {"enum": ["gif", "webp"], "default": "gif"}, "model": _model(paint, in_json=True)},
+        required=["prompt"])
+    morph_body["description"] = ("the two ends differ, by prompt (to_prompt, default the prompt) or by seed "
+                                 "(to_seed, default the seed): the same twice is 400")
     return {
-        "/api/runs": {"get": {"summary": "Training runs found under each model's saved/ folder, newest first",
-                              "responses": {"200": _json("Runs", {"runs": {"type": "array"},
-                                                                  "models": {"type": "array"}})}}},
-        "/api/runs/{model}/{run}": {"get": {
-            "summary": "One run: progress, options, log.jsonl rows (from `since`), sample epochs",
-            "parameters": [*run, _query("since", {"type": "integer", "minimum": 0}, "first log row to send")],
-            "responses": {"200": _json("Run", {"rows": {"type": "array"}, "samples": {"type": "array"},
-                                               "running": {"type": "boolean"}}), "404": ERROR}}},
-        "/api/runs/{model}/{run}/samples/{epoch}.png": {"get": {
-            "summary": "A run's sample grid after one epoch", "parameters": [*run, _path("epoch", "epoch number")],
-            "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, "404": ERROR}}},
-        "/api/interpolate": {"post": {
-            "summary": "Morph between two prompts and/or two seeds: frames and a looping GIF or WebP",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": morph_body}}},
-            "responses": {"200": _json("Frames", {"frames": {"type": "array", "items": B64},
-                                                  "animation": {"type": "string", "description": "base64 GIF/WebP"},
-                                                  "mime": {"type": "string"}}),
-                          "400": ERROR, "415": ERROR, "503": UNAVAILABLE}}},
+        "/api/runs": _get("Training runs found under each model's saved/ folder, newest first", {
+            "200": _json("Runs", {"runs": {"type": "array"}, "models": {"type": "array"}})}),
+        "/api/runs/{model}/{run}": _get(
+            "One run: progress, options, log.jsonl rows (from `since`), sample epochs",
+            {"200": _json("Run", {"rows": {"type": "array"}, "first_row": {"type": "integer"},
+                                  "total_rows": {"type": "integer"}}), "404": ERROR},
+            [*run, _query("since", {"type": "integer", "minimum": 0, "maximum": 10**9}, "first log row to send")]),
+        "/api/runs/{model}/{run}/samples/{epoch}.png": _get("A run's sample grid after one epoch", {
+            "200": PNG, "404": ERROR}, [*run, {"name": "epoch", "in": "path", "required": True,
+                                               "schema": {"type": "string"}, "description": "epoch number"}]),
+        "/api/interpolate": _post(
+            "Morph between two prompts and/or two seeds: frames and a looping GIF or WebP",
+            {"application/json": {"schema": morph_body}},
+            {"200": _json("Frames", {"frames": {"type": "array", "items": B64},
+                                     "animation": {"type": "string", "description": "base64 GIF/WebP"},
+                                     "mime": {"type": "string"}, "prompt": {"type": "string"},
+                                     "to_prompt": {"type": "string"}, "seed": {"type": "integer"},
+                                     "to_seed": {"type": "integer"}, "model": {"type": "string"}}),
+             "413": TOO_LARGE, "415": NOT_JSON, "503": UNAVAILABLE}),
     }
 
 
+def _seed(required_text: str = "reproducible seed; random if absent") -> dict:
+    return _query("seed", SEED_SCHEMA, required_text)
+
+
+def _upload(summary: str, models: tuple[str, ...], answer: dict) -> dict:
+    upload = _object({"image": {"type": "string", "format": "binary", "contentMediaType": "image/png",
+                                "description": "an image file: PNG, or JPEG, WebP, GIF, BMP; at most 1024x1024 "
+                                               "pixels (MAX_UPLOAD_PIXELS)"}})
+    upload["maxProperties"] = 32
+    body = {"multipart/form-data": {"schema": upload, "encoding": {"image": {"contentType": "image/png"}}}}
+    return _post(summary, body,
+                 {"200": answer, "413": TOO_LARGE, "503": UNAVAILABLE}, [_query("model", _model(models), "")])
+
+
 @cache
-def openapi_document() -> dict:
+def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> dict:
+    """`models_by_task`: (task, names of the loaded models that do it) pairs, as routes.models_by_task gives."""
+    by_task = dict(models_by_task)
+    model = {task: [_query("model", _model(by_task.get(task, ())), "")] for task in
+             ("paint", "mix", "random", "sketch", "enhance")}
+    mnist_form = _object({"value": {"type": "string", "pattern": r"^\s*[0-9]{1,10}\s*$"}, "seed": SEED_SCHEMA},
+                         required=["value"])
+    mnist_form["maxProperties"] = 32
+    mnist_error = {"description": "Bad input: seed 000's messages", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"message": {"type": "string"}, "error": {"type": "string"}},
+        "anyOf": [{"required": ["message"]}, {"required": ["error"]}]}}}}
+    health = {"status": {"type": "string"}, "models": {"type": "array", "items": {"type": "string"}}}
+    card = _object({key: {} for key in ("name", "kind", "tasks", "title", "description", "image_size", "text_encoder",
+                                        "available", "training", "metrics", "samples_url")})
+    weights = {"type": "array", "minItems": 10, "maxItems": 10, "items": {"type": "number", "minimum": 0, "maximum": 1},
+               "contains": {"type": "number", "exclusiveMinimum": 0}, "description": "one per digit, not all 0"}
     paths = {
-        "/": {"get": {"summary": "Text to image (seed 001): five base64 PNGs for a prompt", "parameters": [
-            _query("input", {"type": "string", "maxLength": 200}, "the text prompt", required=True),
-            _query("n", {"type": "integer", "minimum": 1, "maximum": 16, "default": 5}, "number of images"),
-            SEED, MODEL],
-            "responses": {"200": _json("Images", {"images": {"type": "array", "items": B64},
-                                                 "seed": {"type": "integer"}, "prompt": {"type": "string"},
-                                                 "model": {"type": "string"}}),
-                          "400": ERROR, "503": UNAVAILABLE}}},
-        "/mnist": {"post": {"summary": "Digits on demand (seed 000): one JPEG of a number of up to 10 digits",
-                            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                                "type": "object", "required": ["value"],
-                                "properties": {"value": {"type": "string", "pattern": "^[0-9]{1,10}$"},
-                                               "seed": {"type": "integer"}}}}}},
-                            "responses": {"200": _json("The number", {"message": {"type": "string"},
-                                                                      "img": {"type": "string",
-                                                                              "description": "base64 JPEG"}}),
-                                          "400": ERROR, "503": UNAVAILABLE}}},
-        "/example1.png": {"get": {"summary": "A fresh random image (seed 002), never cached",
-                                  "responses": {"200": {"description": "PNG",
-                                                        "content": {"image/png": {}}}, "503": UNAVAILABLE}}},
-        "/api/health": {"get": {"summary": "Liveness and the loaded models",
-                                "responses": {"200": _json("OK", {"status": {"type": "string"},
-                                                                  "models": {"type": "array"}})}}},
-        "/api/health/live": {"get": {"summary": "Liveness: the process answers HTTP (restart it if not)",
-                                     "responses": {"200": _json("Alive", {"status": {"type": "string"}})}}},
-        "/api/health/ready": {"get": {"summary": "Readiness: every model loaded and its batcher running",
-                                      "responses": {"200": _json("Ready", {"status": {"type": "string"},
-                                                                           "models": {"type": "array"}}),
-                                                    "503": {"description": "Not ready", "content": ERROR_BODY}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics: requests, latency, errors by route, batch sizes, queue",
-                             "responses": {"200": {"description": "Prometheus text format",
-                                                   "content": {"text/plain": {}}}}}},
-        "/api/models": {"get": {"summary": "Every loaded model: kind, tasks, training, metrics, samples",
-                                "responses": {"200": _json("Models", {"models": {"type": "array"}})}}},
-        "/api/models/{name}/samples.png": {"get": {
-            "summary": "A model's sample grid", "parameters": [
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "PNG", "content": {"image/png": {}}}, "404": ERROR}}},
-        "/api/prompts": {"get": {"summary": "Example prompts: some seen in training, some held out",
-                                 "parameters": [MODEL],
-                                 "responses": {"200": _json("Prompts", {"train": {"type": "array"},
-                                                                        "test": {"type": "array"}}),
-                                               "503": UNAVAILABLE}}},
-        "/api/mix": {"post": {"summary": "Creative digit mixing (seed 003): an image for 10 label weights",
-                              "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                                  "type": "object", "required": ["weights"], "properties": {
-                                      "weights": {"type": "array", "minItems": 10, "maxItems": 10,
-                                                  "items": {"type": "number", "minimum": 0, "maximum": 1}},
-                                      "seed": {"type": "integer"}, "model": {"type": "string"}}}}}},
-                              "responses": {"200": _json("Image", {"image": B64, "seed": {"type": "integer"}}),
-                                            "400": ERROR, "415": ERROR, "503": UNAVAILABLE}}},
-        "/api/random": {"get": {"summary": "A random sample from an unconditional model", "parameters": [MODEL, SEED],
-                                "responses": {"200": _json("Image", {"image": B64, "seed": {"type": "integer"}}),
-                                              "400": ERROR, "503": UNAVAILABLE}}},
-        "/api/sketch": {"post": {"summary": "Sketch to image (Pix2Pix)", "parameters": [MODEL],
-                                 "requestBody": IMAGE_UPLOAD,
-                                 "responses": {"200": _json("Image", {"image": B64}), "400": ERROR, "413": ERROR,
-                                               "503": UNAVAILABLE}}},
-        "/api/sketch/example": {"get": {"summary": "A held-out example sketch to trace", "parameters": [MODEL, SEED],
-                                        "responses": {"200": _json("Image", {"image": B64}), "503": UNAVAILABLE}}},
-        "/api/enhance": {"post": {"summary": "4x super-resolution (SRGAN): low-res, bicubic and GAN side by side",
-                                  "parameters": [MODEL], "requestBody": IMAGE_UPLOAD,
-                                  "responses": {"200": _json("Images", {"low_res": B64, "bicubic": B64,
-                                                                        "enhanced": B64}),
-                                                "400": ERROR, "413": ERROR, "503": UNAVAILABLE}}},
-        "/api/enhance/example": {"get": {"summary": "A held-out low-resolution example", "parameters": [MODEL, SEED],
-                                         "responses": {"200": _json("Image", {"image": B64}), "503": UNAVAILABLE}}},
-        "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}},
-        "/api/docs": {"get": {"summary": "This document as a page", "responses": {"200": {"description": "HTML"}}}},
-        **_runs_and_interpolation(),
+        "/": _get("Text to image (seed 001): five base64 PNGs for a prompt", {
+            "200": _json("Images", {"images": {"type": "array", "items": B64, "minItems": 1, "maxItems": 16},
+                                    "seed": {"type": "integer"}, "prompt": {"type": "string"},
+                                    "model": {"type": "string"}}),
+            "503": {**UNAVAILABLE, "description": "No text-to-image model loaded, or the generation queue is full "
+                                                  "(then a Retry-After header says when to try again)",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": False}}}},
+            [_query("input", PROMPT, "the text prompt", required=True),
+             _query("n", {"type": "integer", "minimum": 1, "maximum": 16, "default": 5}, "number of images"),
+             _seed("seed of the first image (image i: seed + i); random if absent"), *model["paint"]]),
+        "/mnist": _post("Digits on demand (seed 000): one JPEG of a number of up to 10 digits",
+                        {"multipart/form-data": {"schema": mnist_form},
+                         "application/x-www-form-urlencoded": {"schema": mnist_form}},
+                        {"200": _json("The number", {"message": {"type": "string"},
+                                                     "img": {"type": "string", "description": "base64 JPEG"}}),
+                         "400": mnist_error, "413": TOO_LARGE, "503": UNAVAILABLE}),
+        "/example1.png": _get("A fresh random image (seed 002), never cached", {"200": PNG, "503": UNAVAILABLE}),
+        "/api/health": _get("The loaded models (the page's connection check)", {"200": _json("OK", health)}),
+        "/api/health/live": _get("Liveness: the process answers HTTP (restart it if not)", {
+            "200": _json("Alive", {"status": {"const": "alive"}})}),
+        "/api/health/ready": _get("Readiness: every model loaded and its batcher running (send it traffic)", {
+            "200": _json("Ready", {**health, "status": {"const": "ready"}}),
+            "503": {"description": "Not ready", "content": ERROR_BODY}}),
+        "/metrics": _get("Prometheus metrics: requests, latency, errors by route, batch sizes, queue depth", {
+            "200": {"description": "Prometheus text format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}}),
+        "/api/models": _get("Every loaded model: kind, tasks, training, metrics, samples", {
+            "200": _json("Models", {"models": {"type": "array", "items": card}})}),
+        "/api/models/{name}/samples.png": _get("A model's sample grid", {"200": PNG, "404": ERROR}, [
+            {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]),
+        "/api/prompts": _get("Example prompts: some seen in training, some held out", {
+            "200": _json("Prompts", {"train": {"type": "array", "items": {"type": "string"}},
+                                     "test": {"type": "array", "items": {"type": "string"}}}),
+            "503": UNAVAILABLE}, model["paint"]),
+        "/api/mix": _post("Creative digit mixing (seed 003): an image for 10 label weights", {
+            "application/json": {"schema": _object({
+                "weights": weights, "seed": _nullable(SEED_SCHEMA, "random"),
+                "model": _model(by_task.get("mix", ()), in_json=True)}, required=["weights"])}},
+            {"200": _json("Image", {"image": B64, "seed": {"type": "integer"}}), "413": TOO_LARGE, "415": NOT_JSON,
+             "503": UNAVAILABLE}),
+        "/api/random": _get("A random sample from an unconditional model", {
+            "200": _json("Image", {"image": B64, "seed": {"type": "integer"}, "model": {"type": "string"}}),
+            "503": UNAVAILABLE}, [*model["random"], _seed()]),
+        "/api/sketch": _upload("Sketch to image (Pix2Pix)", by_task.get("sketch", ()), _json("Image", {"image": B64})),
+        "/api/sketch/example": _get("A held-out example sketch to trace", {
+            "200": _json("Image", {"image": B64}), "503": UNAVAILABLE}, [*model["sketch"], _seed()]),
+        "/api/enhance": _upload("4x super-resolution (SRGAN): low-res, bicubic and GAN side by side",
+                                by_task.get("enhance", ()),
+                                _json("Images", {"low_res": B64, "bicubic": B64, "enhanced": B64})),
+        "/api/enhance/example": _get("A held-out low-resolution example", {
+            "200": _json("Image", {"image": B64}), "503": UNAVAILABLE}, [*model["enhance"], _seed()]),
+        "/api/openapi.json": _get("This document", {"200": _json("OpenAPI", {
+            "openapi": {"type": "string"}, "info": {"type": "object"}, "paths": {"type": "object"}})}),
+        "/api/docs": _get("This document as a page", {"200": {"description": "HTML", "content": HTML_ERROR}}),
+        **_runs_and_interpolation(by_task.get("paint", ())),
     }
     return {"openapi": "3.1.0",
             "info": {"title": "GAN Studio API", "version": "1.0.0",
                      "description": "Every GAN demo of GAN Studio behind one JSON API. Errors are JSON: "
-                                    "{\"error\": ...} ({\"message\": ...} on /mnist)."},
+                                    "{\"error\": ...} ({\"message\": ...} for /mnist's own checks), except those "
+                                    "gunicorn answers itself (414, 431) in HTML."},
             "paths": paths,
-            "components": {"schemas": {"Error": {"type": "object", "properties": {
-                "error": {"type": "string"}, "message": {"type": "string"}, "error_id": {"type": "string"}}}}}}
+            "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "string"}, "error_id": {"type": "string"}}}}}}

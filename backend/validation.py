@@ -63,10 +63,14 @@ def prompt(value: str | None, max_chars: int) -> str:
 
 
 def integer(value, name: str, low: int, high: int, default: int | None = None) -> int:
-    if value is None or value == "":
+    """A whole number in [low, high]; absent (or JSON null) means `default`. Given but empty (`seed=`) is
+    refused like any other non-number: the API document says integer."""
+    if value is None:
         if default is None:
             raise BadRequest(f"Missing parameter '{name}'.")
         return default
+    if isinstance(value, float) and value.is_integer():  # JSON's 7.0 is the integer 7 (JSON Schema agrees)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise BadRequest(f"'{name}' must be a whole number from {low} to {high}.")
     try:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, send_file
 from backend import imaging, validation
 from backend.errors import BadRequest
 from backend.openapi import openapi_document
-from backend.routes import loaded_models, model_for, random_image
+from backend.routes import loaded_models, model_for, models_by_task, random_image
 from backend.run_folders import prompt_rows
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -128,13 +128,13 @@ def enhance_example():
 
 @blueprint.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(models_by_task()))
 
 
 @blueprint.get("/docs")
 def docs():
     """A small human page over the OpenAPI document (no CDN, works offline)."""
-    document = openapi_document()
+    document = openapi_document(models_by_task())
     rows = "".join(
         f"<tr><td><code>{method.upper()}</code></td><td><code>{path}</code></td><td>{op['summary']}</td></tr>"
         for path, operations in document["paths"].items() for method, op in operations.items())

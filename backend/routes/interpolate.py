@@ -98,7 +98,7 @@ def interpolate():
     frames = validation.integer(body.get("frames"), "frames", 2, MAX_FRAMES, default=8)
     duration = validation.integer(body.get("duration_ms"), "duration_ms", 20, 2000, default=120)
     fmt = body.get("format", "gif")
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:  # a list or an object is no format either (was a 500)
         raise BadRequest(f"'format' must be one of {', '.join(FORMATS)}.")
     model = model_for("paint", body.get("model"))
     images = morph(model.pipeline, (start, end), (seed, to_seed), frames)
