@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from deep_learning.common.data import image_split
 from deep_learning.common.data.text_image import TextImageData
 
 
@@ -28,9 +29,9 @@ def fake_emoji(size: int, count: int) -> TextImageData:
     )
 
 
-def tiny_fixture(training_loop: ModuleType, count: int, emoji_reader: ModuleType | None = None):
+def tiny_fixture(training_loop: ModuleType, count: int):
     """A module-scoped `tiny` fixture: training runs go to a temporary folder and read `count` fake emoji
-    (through `emoji_reader.load_emoji`, default the loop's own); it returns a function making tiny configs.
+    (through the shared image set, `image_split.load_emoji`); it returns a function making tiny configs.
     Use: `tiny = tiny_fixture(training_loop, 48)` in a test module."""
 
     @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def tiny_fixture(training_loop: ModuleType, count: int, emoji_reader: ModuleType
         threads = torch.get_num_threads()  # the tiny presets train on one thread; give the others theirs back
         root = tmp_path_factory.mktemp(training_loop.__name__.split(".")[-2])
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(emoji_reader or training_loop, "load_emoji", lambda size: fake_emoji(size, count))
+            patch.setattr(image_split, "load_emoji", lambda size: fake_emoji(size, count))
             patch.setattr(training_loop, "model_dir", lambda name: root / name)
 
             def make(**overrides):

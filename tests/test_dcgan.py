@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from deep_learning.common.checkpoint import load_checkpoint
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.dcgan import training_loop
 from deep_learning.dcgan.models import KIND, Discriminator, Generator
 from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
@@ -87,7 +88,7 @@ def test_image_folder(tmp_path):
     for i, (mode, size) in enumerate([("RGB", (50, 30)), ("RGBA", (40, 40)), ("L", (20, 64)), ("P", (33, 33))] * 3):
         Image.new(mode, size, color=i * 10).save(folder / f"{i}.png")
     (folder / "notes.txt").write_text("not an image")
-    train, test = training_loop.load_images(training_loop.Config(data=str(tmp_path / "cars")))
+    train, test = load_image_split(str(tmp_path / "cars"), 32)
     assert train.shape == (11, 32, 32, 3) and test.shape == (1, 32, 32, 3) and train.dtype == np.uint8
 
 

@@ -12,13 +12,13 @@ from PIL import Image
 from deep_learning.classifiers.models import KIND as CLASSIFIER_KIND
 from deep_learning.classifiers.models import ImageClassifier
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
-from deep_learning.srgan import data, training_loop
+from deep_learning.srgan import training_loop
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import ClassifierFeatureLoss
 from deep_learning.srgan.pipeline import MAX_INPUT_SIDE, SHIPPED_CHECKPOINT, SuperResolutionPipeline
 from tests.gan_fixtures import tiny_fixture
 
-tiny = tiny_fixture(training_loop, count=40, emoji_reader=data)
+tiny = tiny_fixture(training_loop, count=40)
 
 
 @pytest.mark.parametrize("size", [(16, 16), (10, 7), (1, 3)])

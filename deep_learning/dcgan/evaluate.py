@@ -22,16 +22,16 @@ import torch
 
 from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
 from deep_learning.common.training import training_time
 from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
-from deep_learning.dcgan.training_loop import Config as TrainingConfig
-from deep_learning.dcgan.training_loop import load_images
 
 FEATURES = model_dir("dcgan") / "saved" / "inception"  # real-image features, once per (data, size, count, seed)
+
 
 @dataclass
 class Config:
@@ -41,10 +41,6 @@ class Config:
     real: int = 400  # real images in each reference set
     seed: int = 0  # which real images are drawn
     threads: int = 0  # torch.set_num_threads; 0 keeps torch's default
-
-
-
-
 
 
 def scores(real: torch.Tensor, fake: torch.Tensor) -> dict:
@@ -62,15 +58,14 @@ def evaluate(config: Config) -> dict:
         torch.set_num_threads(config.threads)
     pipeline = RandomImagePipeline.from_checkpoint(config.checkpoint)
     trained = pipeline.info["training"].get("config", {})
-    data_config = TrainingConfig(data=trained.get("data", "emoji"), image_size=pipeline.generator.image_size,
-                                 seed=trained.get("seed", 0))
-    train, test = load_images(data_config)
+    data, size = trained.get("data", "emoji"), pipeline.generator.image_size
+    train, test = load_image_split(data, size, trained.get("seed", 0))
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(train))
     train_a, train_b = train[order[: config.real]], train[order[config.real : 2 * config.real]]
     test = test[rng.permutation(len(test))[: config.real]]
     network = InceptionFeatures()
-    tag = f"{Path(data_config.data).name}{data_config.image_size}-n{config.real}-s{config.seed}"
+    tag = f"{Path(data).name}{size}-n{config.real}-s{config.seed}"
     real_train = network.features(train_a, cache=FEATURES / f"{tag}-train-a.pt")
     real_train_b = network.features(train_b, cache=FEATURES / f"{tag}-train-b.pt")
     real_test = network.features(test, cache=FEATURES / f"{tag}-test.pt")

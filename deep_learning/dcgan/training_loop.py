@@ -17,16 +17,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script from any working directory
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
-from deep_learning.common.data.emoji import load_emoji
-from deep_learning.common.data.folders import load_image_folder
-from deep_learning.common.data.text_image import TEST, TRAIN
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
@@ -73,27 +70,6 @@ PRESETS = {
     "tiny": {"g_dense_channels": 16, "g_channels": 8, "d_channels": (8, 8, 8, 16), "z_dim": 8, "epochs": 2,
              "batch_size": 8, "checkpoint_every": 1, "bf16": False, "threads": 1},  # tests: seconds on a CPU
 }
-
-
-def load_images(config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """(training images, held-out images), uint8 NHWC at `image_size`."""
-    if config.data == "emoji":
-        data = load_emoji(64 if config.image_size > 32 else 32)
-        images = data.images
-        if images.shape[1] != config.image_size:
-            images = resize_uint8(images, config.image_size)
-        train, test = images[data.split_images(TRAIN)], images[data.split_images(TEST)]
-    else:  # a plain folder: a deterministic tenth is held out
-        images = load_image_folder(Path(config.data), config.image_size)
-        order = np.random.default_rng(config.seed).permutation(len(images))
-        cut = len(images) // 10
-        train, test = images[np.sort(order[cut:])], images[np.sort(order[:cut])]
-    return (train[: config.limit] if config.limit else train), test
-
-
-def resize_uint8(images: np.ndarray, size: int) -> np.ndarray:
-    x = F.interpolate(from_uint8(images), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
 def build_models(config: Config) -> tuple[Generator, Discriminator, dict]:
@@ -155,8 +131,8 @@ def train(config: Config) -> Path:
     ddp = start_process(config)
     device = ddp.device
     run = RunDir(model_dir("dcgan") / "saved" / (config.run or config.config))
-    train_images, _ = load_images(config)
-    real_all = torch.as_tensor(train_images)
+    train_images, _ = load_image_split(config.data, config.image_size, config.seed)
+    real_all = torch.as_tensor(train_images[: config.limit or None])
     fmt = torch.channels_last if config.channels_last else torch.contiguous_format
 
     generator, discriminator, model_args = build_models(config)

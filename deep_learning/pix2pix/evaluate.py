@@ -24,14 +24,14 @@ from torchmetrics.functional.image import peak_signal_noise_ratio, structural_si
 
 from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
 from deep_learning.common.training import training_time
 from deep_learning.pix2pix.pipeline import SHIPPED_CHECKPOINT, SketchPipeline
-from deep_learning.pix2pix.training_loop import Config as TrainingConfig
-from deep_learning.pix2pix.training_loop import load_pairs, sketches_of
+from deep_learning.pix2pix.sketch import sketches_of
 
 L1, PSNR, SSIM = "l1", "psnr", "ssim"
 
@@ -60,8 +60,6 @@ def image_quality(outputs: np.ndarray, targets: np.ndarray, batch_size: int = 50
             SSIM: round(float(torch.cat(ssim).mean()), 4)}
 
 
-
-
 def fid_kid(real: torch.Tensor, fake: torch.Tensor) -> dict:
     kid, kid_std = kernel_distance(real, fake)
     return {FID: round(frechet_distance(real, fake), 2), KID: round(kid, 4), KID_STD: round(kid_std, 4)}
@@ -82,8 +80,7 @@ def evaluate(config: Config) -> dict:
         torch.set_num_threads(config.threads)
     pipeline = SketchPipeline.from_checkpoint(config.checkpoint)
     trained = pipeline.info["training"].get("config", {})
-    train, test = load_pairs(TrainingConfig(data=trained.get("data", "emoji"), image_size=pipeline.image_size,
-                                            seed=trained.get("seed", 0)))
+    train, test = load_image_split(trained.get("data", "emoji"), pipeline.image_size, trained.get("seed", 0))
     rng = np.random.default_rng(config.seed)
     test = test[rng.permutation(len(test))]
     splits = {"train": train[rng.permutation(len(train))[: config.pairs]], "test": test[: config.pairs]}

@@ -7,9 +7,11 @@ upload or canvas drawing into the same binary format at the model's size.
 """
 
 import numpy as np
+import torch
 from PIL import Image, ImageOps
 
 from deep_learning.common.data.text_image import flatten_on_white
+from deep_learning.common.images import from_uint8
 
 STROKE, PAPER = 0, 255
 EDGE_THRESHOLD = 0.15  # Sobel magnitude (per channel, image in [0, 1]) above which a pixel is a stroke
@@ -30,6 +32,11 @@ def sketch_from_image(rgb: np.ndarray, threshold: float = EDGE_THRESHOLD) -> np.
     x = rgb.astype(np.float32) / 255
     magnitude = np.max(np.stack([_sobel_magnitude(x[..., c]) for c in range(3)]), axis=0)
     return np.where(magnitude > threshold, STROKE, PAPER).astype(np.uint8)
+
+
+def sketches_of(images: np.ndarray) -> torch.Tensor:
+    """uint8 NHWC images -> [N, 1, H, W] float sketches in [-1, 1]: the generator's training inputs."""
+    return from_uint8(np.stack([sketch_from_image(image) for image in images])[..., None])
 
 
 def to_grey_on_white(image: Image.Image) -> Image.Image:

@@ -24,9 +24,7 @@ from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
-from deep_learning.common.data.emoji import load_emoji
-from deep_learning.common.data.folders import load_image_folder
-from deep_learning.common.data.text_image import TEST, TRAIN
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast, bf16_is_fast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
@@ -34,7 +32,7 @@ from deep_learning.common.resume import gather_rng, resume_or_start, save_traini
 from deep_learning.common.training import RunDir, epoch_order, plot_progress, start_process
 from deep_learning.dcgan.models import init_weights  # the pix2pix paper initialises as DCGAN does
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
-from deep_learning.pix2pix.sketch import sketch_from_image
+from deep_learning.pix2pix.sketch import sketches_of
 
 TRAINING_KIND = "pix2pix/training"
 EXAMPLES = 32  # held-out images stored in the shipped checkpoint for the "example" button
@@ -76,28 +74,6 @@ PRESETS = {
     "tiny": {"image_size": 16, "channels": 4, "max_channels": 8, "d_channels": 4, "epochs": 2, "batch_size": 4,
              "checkpoint_every": 1, "val_images": 4, "bf16": False, "threads": 1},  # tests: seconds on a CPU
 }
-
-
-def load_pairs(config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """(training, held-out) uint8 NHWC colour images at image_size; sketches are made from them."""
-    if config.data == "emoji":
-        data = load_emoji(64 if config.image_size > 32 else 32)
-        images = data.images
-        if images.shape[1] != config.image_size:
-            x = F.interpolate(from_uint8(images), size=config.image_size, mode="bilinear", antialias=True)
-            images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-        train, test = images[data.split_images(TRAIN)], images[data.split_images(TEST)]
-    else:
-        images = load_image_folder(Path(config.data), config.image_size)
-        order = np.random.default_rng(config.seed).permutation(len(images))
-        cut = len(images) // 10
-        train, test = images[np.sort(order[cut:])], images[np.sort(order[:cut])]
-    return (train[: config.limit] if config.limit else train), test
-
-
-def sketches_of(images: np.ndarray) -> torch.Tensor:
-    """uint8 NHWC images -> [N, 1, H, W] float sketches in [-1, 1]."""
-    return from_uint8(np.stack([sketch_from_image(image) for image in images])[..., None])
 
 
 def thicken(sketch: torch.Tensor) -> torch.Tensor:
@@ -142,7 +118,8 @@ def train(config: Config) -> Path:
     ddp = start_process(config)
     device = ddp.device
     run = RunDir(model_dir("pix2pix") / "saved" / (config.run or config.config))
-    train_images, test_images = load_pairs(config)
+    train_images, test_images = load_image_split(config.data, config.image_size, config.seed)
+    train_images = train_images[: config.limit or None]
     images_all, sketches_all = torch.as_tensor(train_images), sketches_of(train_images)
     val_images = from_uint8(test_images[: config.val_images]).to(device)
     val_sketches = sketches_of(test_images[: config.val_images]).to(device)

@@ -29,12 +29,13 @@ from torchmetrics.functional.image import peak_signal_noise_ratio, structural_si
 
 from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.metrics.inception import InceptionFeatures
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
 from deep_learning.common.paths import model_dir
 from deep_learning.common.training import training_time
-from deep_learning.srgan.data import load_high_res, low_res_batch, upscale_bicubic
+from deep_learning.srgan.data import low_res_batch, upscale_bicubic
 from deep_learning.srgan.pipeline import SHIPPED_CHECKPOINT, SuperResolutionPipeline
 
 PSNR, SSIM = "psnr", "ssim"
@@ -90,7 +91,7 @@ def evaluate(config: Config) -> dict:
         torch.set_num_threads(config.threads)
     pipeline = SuperResolutionPipeline.from_checkpoint(config.checkpoint)
     scale, trained = pipeline.scale, pipeline.info["training"].get("config", {})
-    train, test = load_high_res(trained.get("data", "emoji"), pipeline.info["image_size"], trained.get("seed", 0))
+    train, test = load_image_split(trained.get("data", "emoji"), pipeline.info["image_size"], trained.get("seed", 0))
     rng = np.random.default_rng(config.seed)
     test = test[rng.permutation(len(test))]
     splits = {"train": train[rng.permutation(len(train))[: config.pairs]], "test": test[: config.pairs]}

@@ -28,12 +28,13 @@ from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
+from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast, bf16_is_fast
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
 from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
 from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, start_process
-from deep_learning.srgan.data import load_high_res, low_res_batch
+from deep_learning.srgan.data import low_res_batch
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import DEFAULT_NETWORK, ClassifierFeatureLoss
 
@@ -174,7 +175,7 @@ def train(config: Config) -> Path:
     ddp = start_process(config)
     device = ddp.device
     run = RunDir(model_dir("srgan") / "saved" / (config.run or config.config))
-    train_high, test_high = load_high_res(config.data, config.hr_size, config.seed)
+    train_high, test_high = load_image_split(config.data, config.hr_size, config.seed)
     if config.limit:
         train_high = train_high[: config.limit]
     high_all, low_all = torch.as_tensor(train_high), torch.as_tensor(low_res_batch(train_high, config.scale))
