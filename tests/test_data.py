@@ -1,10 +1,12 @@
 import csv
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from deep_learning.common.data import emoji, folders, mnist
+from deep_learning.common.data import emoji, folders, image_split, mnist
 from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData, flatten_on_white, split_by_concept
 
 
@@ -131,3 +133,32 @@ def test_plain_image_folder(tmp_path):
     assert images.shape == (2, 32, 32, 3)
     with pytest.raises(FileNotFoundError):
         folders.load_image_folder(tmp_path / "cars" / "red" / "nothing")
+
+
+def test_image_split_resamples_the_emoji_one_way(emoji32):
+    """Every size is Lanczos from the 64 px originals; the 32 px cache is exactly that, so it is read as is."""
+    originals = emoji.load_emoji(64).images[:200]
+    np.testing.assert_array_equal(image_split.resize_lanczos(originals, 32), emoji32.images[:200])
+    train, test = image_split.load_image_split("emoji", 32)
+    np.testing.assert_array_equal(train, emoji32.images[emoji32.split_images(TRAIN)])
+    np.testing.assert_array_equal(test, emoji32.images[emoji32.split_images(TEST)])
+    train48, test48 = image_split.load_image_split("emoji", 48)
+    assert train48.shape[1:] == (48, 48, 3) and (len(train48), len(test48)) == (len(train), len(test))
+
+
+def test_image_split_holds_out_a_tenth_of_a_folder(tmp_path):
+    for i in range(25):
+        Image.new("RGB", (40, 30), (i * 10, 0, 0)).save(tmp_path / f"{i:02d}.png")
+    train, test = image_split.load_image_split(str(tmp_path), 16, seed=3)
+    assert train.shape == (23, 16, 16, 3) and test.shape == (2, 16, 16, 3)
+    np.testing.assert_array_equal(image_split.load_image_split(str(tmp_path), 16, seed=3)[1], test)
+    assert not np.array_equal(image_split.load_image_split(str(tmp_path), 16, seed=4)[1], test)
+
+
+def test_evaluations_import_no_training_code():
+    """Evaluations read their data through data modules, never through a training loop."""
+    modules = [f"deep_learning.{name}.evaluate" for name in ("dcgan", "pix2pix", "srgan", "digits_gan")]
+    probe = (f"import sys; import {', '.join(modules)}; "
+             "print([m for m in sys.modules if m.endswith('training_loop')])")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout

@@ -15,18 +15,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script from any working directory
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from deep_learning.classifiers.data import load_labelled_images
 from deep_learning.classifiers.models import KIND, SHIPPED, ImageClassifier, classify
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
-from deep_learning.common.data.emoji import load_emoji
-from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.device import autocast, choose_device, seed_everything
-from deep_learning.common.images import from_uint8
 from deep_learning.common.metrics import scores
 
 
@@ -44,28 +41,6 @@ class Config:
     out: str = ""  # checkpoint path; default: the shipped one for the data set
 
 
-def load_data(config: Config):
-    """(train images, train labels, val images, val labels, class names), images in [-1, 1]."""
-    if config.dataset == "mnist":
-        (xs, ys), (xv, yv) = load_mnist("train"), load_mnist("test")
-        names = [str(d) for d in range(10)]
-    elif config.dataset in ("emoji", "emoji_concept"):
-        data = load_emoji(32)
-        labels = data.image_class() if config.dataset == "emoji" else data.concept
-        order = np.random.default_rng(config.seed).permutation(len(labels))
-        if config.dataset == "emoji_concept":  # hold out only second images: every concept stays learnt
-            _, first = np.unique(labels[order], return_index=True)
-            order = np.concatenate([np.delete(order, first), order[first]])
-        cut = round(len(order) * config.val_fraction)
-        xs, ys, xv, yv = data.images[order[cut:]], labels[order[cut:]], data.images[order[:cut]], labels[order[:cut]]
-        names = data.class_names if config.dataset == "emoji" else data.concepts
-    else:
-        raise ValueError(f"unknown dataset {config.dataset!r}")
-    if config.limit:
-        xs, ys = xs[: config.limit], ys[: config.limit]
-    return from_uint8(xs), torch.as_tensor(ys), from_uint8(xv), torch.as_tensor(yv), names
-
-
 def augment(images: torch.Tensor, flip: bool) -> torch.Tensor:
     """Random shifts of up to 2 px (and horizontal flips for emoji)."""
     padded = F.pad(images, (2, 2, 2, 2), mode="replicate")
@@ -80,7 +55,7 @@ def augment(images: torch.Tensor, flip: bool) -> torch.Tensor:
 def train(config: Config) -> dict:
     seed_everything(config.seed)
     device = choose_device(config.device)
-    xs, ys, xv, yv, names = load_data(config)
+    xs, ys, xv, yv, names = load_labelled_images(config.dataset, config.val_fraction, config.seed, config.limit)
     model = ImageClassifier(num_classes=len(names), in_channels=xs.shape[1], image_size=xs.shape[-1],
                             width=config.width).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=5e-4)

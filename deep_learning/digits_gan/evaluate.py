@@ -29,6 +29,8 @@ from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.images import from_uint8, save_grid, to_uint8
 from deep_learning.common.metrics import scores
 from deep_learning.common.paths import REPO_ROOT, model_dir
+from deep_learning.digits_gan.config import PRESETS
+from deep_learning.digits_gan.config import Config as TrainingConfig
 from deep_learning.digits_gan.labels import NUM_DIGITS, one_hot
 from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED
 from deep_learning.digits_gan.pipeline import DigitsPipeline, sample_sheet
@@ -205,10 +207,8 @@ def notes(config: EvalConfig, judge: Judge, n_real: int) -> str:
 
 def training_command(config: dict) -> str:
     """The command line that trains a checkpoint, from the config stored in it (flags that differ only)."""
-    from deep_learning.digits_gan.training_loop import PRESETS, Config
-
     preset = config.get("config", "can")
-    defaults = config_to_dict(Config(**PRESETS.get(preset, {}), config=preset))
+    defaults = config_to_dict(TrainingConfig(**PRESETS.get(preset, {}), config=preset))
     flags = [f" --{key}={value}" for key, value in config.items()
              if key not in {"config", "run", "resume", "saved", "out"} and defaults.get(key) != value]
     return f"python deep_learning/digits_gan/training_loop.py --config={preset}" + "".join(flags)

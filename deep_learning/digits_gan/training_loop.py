@@ -13,7 +13,6 @@ import sys
 import time
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script from any working directory
@@ -28,65 +27,20 @@ from deep_learning.classifiers.models import classify, load_classifier
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.mnist import load_mnist
-from deep_learning.common.device import autocast, bf16_is_fast, seed_everything
+from deep_learning.common.device import autocast, seed_everything
 from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
 from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, setup_distributed
+from deep_learning.digits_gan.config import PRESETS, Config
 from deep_learning.digits_gan.labels import NUM_DIGITS, one_hot, sample_k_hot
 from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED, TRAINING_KIND, Critic, DigitClassifier, Generator
 from deep_learning.digits_gan.pipeline import generate, noise, sample_sheet
-
-
-@dataclass
-class Config:
-    config: str = "can"  # preset this run started from: can or baseline
-    run: str = ""  # run folder under `saved`; default: the preset's name
-    epochs: int = 6  # passes of the critic over the training digits (6: the shipped checkpoint)
-    batch_size: int = 64  # per process
-    n_critic: int = 2  # critic updates per generator update (the paper used 5; 2 fits a 2-core CPU budget)
-    gp_weight: float = 10.0  # WGAN-GP gradient penalty weight (seed 003: 10)
-    drift: float = 1e-3  # small penalty on real scores, keeps the critic's output from drifting
-    pan: float = 0.1  # pan-classness of the k-hot label meta-distribution; 0 = one-hot only
-    class_weight: float = 1.0  # weight of the classifier objective in the generator loss; 0 = no classifier
-    lr_g: float = 2e-4  # Adam learning rate of the generator
-    lr_d: float = 2e-4  # Adam learning rate of the critic
-    lr_c: float = 1e-3  # Adam learning rate of the classifier (trained on real digits only)
-    beta1: float = 0.0  # Adam betas as in the WGAN-GP paper
-    beta2: float = 0.9
-    z_dim: int = 64  # noise ("style") dimensions
-    g_width: int = 32  # generator channels at 28 px (x2 at 14 px, x4 at 7 px)
-    d_width: int = 32  # critic channels at 14 px (x2, x4 below)
-    ema_decay: float = 0.999  # EMA of the generator weights (warmed up); samples and shipped weights use it
-    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
-    channels_last: bool = True  # NHWC models and batches: +20-50% training steps with bf16 (benchmark_training)
-    limit: int = 0  # use only the first N training digits (tests); 0 = all 60,000
-    checkpoint_every: int = 1  # epochs between checkpoints, sample grids, plots and accuracy checks
-    keep_checkpoints: int = 3  # newest full checkpoints kept in the run folder
-    check_per_digit: int = 100  # one-hot samples per digit for the accuracy check in the log; 0 = none
-    resume: bool = False  # continue from the run folder's latest checkpoint
-    seed: int = 0
-    device: str = "auto"  # auto, cpu or cuda
-    saved: str = ""  # folder of run folders; default: deep_learning/digits_gan/saved
-    out: str = ""  # inference checkpoint written at the end; default: the shipped checkpoints/digits.pt
-
 
 # The critic's [1, N] score weight gets a gradient with strides (1, 1): just as contiguous as the bucket's
 # (N, 1), but DDP's layout check compares strides literally and warns on every step.
 warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
 
-PRESETS = {
-    "can": {},
-    "baseline": {"pan": 0.0, "class_weight": 0.0},
-}
 LOG_KEYS = ["wasserstein", "penalty", "loss_g", "class_real", "class_fake", "accuracy", "images_per_s"]
-
-
-def load_digits(config: Config) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 images [N, 28, 28] and labels [N]; converted to floats one batch at a time."""
-    images, labels = load_mnist("train")
-    if config.limit:
-        images, labels = images[: config.limit], labels[: config.limit]
-    return torch.from_numpy(images), torch.from_numpy(labels)
 
 
 def model_args(config: Config, image_size: int) -> dict:
@@ -209,7 +163,7 @@ def train(config: Config) -> dict:
     device = dist.device
     seed_everything(config.seed)  # the same initial weights on every rank and every run of this seed
     run = RunDir(Path(config.saved or model_dir("digits_gan") / "saved") / (config.run or config.config))
-    images, digits = load_digits(config)
+    images, digits = (torch.from_numpy(array[: config.limit or None]) for array in load_mnist("train"))
     args, models, optimizers = build(config, images.shape[-1], device)
     generator, critic, classifier = models["generator"], models["critic"], models.get("classifier")
     ema = EMA(generator, config.ema_decay)
