@@ -1,4 +1,5 @@
-"""Shared fixtures: the prepared data cache (built by `make data`) and the offline text encoder."""
+"""Shared fixtures: the prepared data cache (built by `make data`), the offline text encoder, and the Flask
+app on a tiny text-to-image checkpoint (`app`, `client`; a test module sets its own `app_config`)."""
 
 import json
 import os
@@ -45,3 +46,30 @@ def tiny_clip_file(tmp_path):
     model = open_clip.create_model("tiny-clip-test", pretrained=None)
     torch.save(model.state_dict(), tmp_path / "tiny.pt")
     return model, tmp_path / "tiny.pt"
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    """A tiny text-to-image checkpoint with random weights (`tests/tiny_models.py`), one per test module."""
+    from tests.tiny_models import tiny_text_to_image
+
+    return tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
+
+
+@pytest.fixture(scope="module")
+def app_config():
+    """The app's settings over the tiny text-to-image model; a test module overrides this fixture for its own
+    (a "MODELS" entry replaces the model table)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def app(tiny_checkpoint, app_config):
+    from backend import create_app
+
+    return create_app({"MODELS": {"text-to-image": str(tiny_checkpoint)}, **app_config})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

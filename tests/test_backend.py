@@ -15,14 +15,8 @@ from tests.tiny_models import tiny_text_to_image
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    path = tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
-    return create_app({"MODELS": {"text-to-image": str(path)}, "CORS_ORIGINS": ["http://localhost:8080"]})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
+def app_config():
+    return {"CORS_ORIGINS": ["http://localhost:8080"]}
 
 
 def decode_png(b64: str) -> Image.Image:

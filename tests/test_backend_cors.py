@@ -4,16 +4,10 @@ import pytest
 
 from backend import create_app
 from backend.cors import origin_pattern
-from tests.tiny_models import tiny_text_to_image
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    return str(tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt"))
-
-
-def client_for(checkpoint: str, origins: list[str] | None):
-    config = {"MODELS": {"text-to-image": checkpoint}}
+def client_for(checkpoint, origins: list[str] | None):
+    config = {"MODELS": {"text-to-image": str(checkpoint)}}
     if origins is not None:
         config["CORS_ORIGINS"] = origins
     return create_app(config).test_client()
@@ -23,9 +17,9 @@ def allowed_origin(client, origin: str) -> str | None:
     return client.get("/api/health", headers={"Origin": origin}).headers.get("Access-Control-Allow-Origin")
 
 
-def test_no_cors_by_default(checkpoint, monkeypatch):
+def test_no_cors_by_default(tiny_checkpoint, monkeypatch):
     monkeypatch.delenv("CORS_ORIGINS", raising=False)
-    client = client_for(checkpoint, None)
+    client = client_for(tiny_checkpoint, None)
     for origin in ("http://localhost:8080", "https://evil.example", "null"):
         assert allowed_origin(client, origin) is None
     preflight = client.options("/api/mix", headers={"Origin": "https://evil.example",
@@ -48,13 +42,13 @@ def test_no_cors_by_default(checkpoint, monkeypatch):
     ("http://localhost:80801", False),
     ("null", False),
 ])
-def test_origins_match_whole(checkpoint, origin, allowed):
-    client = client_for(checkpoint, ["https://studio.example", "https://*.studio.example", "http://localhost:8080"])
+def test_origins_match_whole(tiny_checkpoint, origin, allowed):
+    client = client_for(tiny_checkpoint, ["https://studio.example", "https://*.studio.example", "http://localhost:8080"])
     assert allowed_origin(client, origin) == (origin if allowed else None)
 
 
-def test_preflight_allows_only_what_the_api_uses(checkpoint):
-    client = client_for(checkpoint, ["http://localhost:8080"])
+def test_preflight_allows_only_what_the_api_uses(tiny_checkpoint):
+    client = client_for(tiny_checkpoint, ["http://localhost:8080"])
     headers = {"Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST",
                "Access-Control-Request-Headers": "Content-Type"}
     preflight = client.options("/api/mix", headers=headers)
@@ -69,8 +63,8 @@ def test_preflight_allows_only_what_the_api_uses(checkpoint):
     assert "Access-Control-Allow-Headers" not in odd_header.headers
 
 
-def test_star_for_development_never_echoes_an_origin(checkpoint):
-    client = client_for(checkpoint, ["*"])
+def test_star_for_development_never_echoes_an_origin(tiny_checkpoint):
+    client = client_for(tiny_checkpoint, ["*"])
     assert allowed_origin(client, "https://anything.example") == "*"
     assert allowed_origin(client, "null") == "*"  # "*" grants no credentials; "null" itself is never echoed
 

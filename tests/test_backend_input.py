@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from backend import create_app
 from backend.loadtest import GunicornServer
 from tests.tiny_models import tiny_text_to_image
 
@@ -68,12 +67,6 @@ def test_after_broken_bodies_the_same_worker_still_serves(gunicorn):
 
 
 # --------------------------------------------------------------------------------------- prompt text
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    path = tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
-    return create_app({"MODELS": {"text-to-image": str(path)}}).test_client()
-
 
 @pytest.mark.parametrize("raw, expected", [
     ("red%20apple", "red apple"),

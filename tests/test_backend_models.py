@@ -6,17 +6,14 @@ import io
 import pytest
 from PIL import Image
 
-from backend import create_app
 from backend.config import SHIPPED_MODELS
 from tests.hostile_requests import png_header
-from tests.tiny_models import tiny_text_to_image
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def app_config(tiny_checkpoint):
     models = {name: str(path) for name, path in SHIPPED_MODELS.items() if name != "text-to-image" and path.is_file()}
-    models["text-to-image"] = str(tiny_text_to_image(tmp_path_factory.mktemp("m") / "t2i.pt"))
-    return create_app({"MODELS": models, "MAX_UPLOAD_PIXELS": 512 * 512}).test_client()
+    return {"MODELS": {**models, "text-to-image": str(tiny_checkpoint)}, "MAX_UPLOAD_PIXELS": 512 * 512}
 
 
 def image_of(b64: str, fmt: str = "PNG") -> Image.Image:

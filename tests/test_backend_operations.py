@@ -9,22 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from backend import create_app
 from backend.batching import MicroBatcher, QueueFull
 from backend.loadtest import GunicornServer
 from backend.worker_kill import kill_one_worker
-from tests.tiny_models import tiny_text_to_image
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    path = tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
-    return create_app({"MODELS": {"text-to-image": str(path)}, "BATCH_MAX_QUEUED": 8, "BATCH_WAIT_MS": 1})
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
+def app_config():
+    return {"BATCH_MAX_QUEUED": 8, "BATCH_WAIT_MS": 1}
 
 
 def test_live_and_ready(app, client):

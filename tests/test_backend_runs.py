@@ -45,12 +45,8 @@ def saved(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def client(saved, tmp_path_factory):
-    model = tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
-    app = create_app({"MODELS": {"text-to-image": str(model)},
-                      "RUN_FOLDERS": {"digits_gan": saved / "digits_gan", "dcgan": saved / "dcgan",
-                                      "srgan": saved / "missing"}})
-    return app.test_client()
+def app_config(saved):
+    return {"RUN_FOLDERS": {"digits_gan": saved / "digits_gan", "dcgan": saved / "dcgan", "srgan": saved / "missing"}}
 
 
 def test_lists_runs_with_progress_and_whether_they_still_train(client):

@@ -11,15 +11,16 @@ import pytest
 import torch
 from werkzeug.serving import make_server
 
-from backend import create_app
 from backend.batching import MicroBatcher
-from tests.tiny_models import tiny_text_to_image
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    path = tiny_text_to_image(tmp_path_factory.mktemp("models") / "t2i.pt")
-    app = create_app({"MODELS": {"text-to-image": str(path)}, "BATCH_WAIT_MS": 20})
+def app_config():
+    return {"BATCH_WAIT_MS": 20}
+
+
+@pytest.fixture(scope="module")
+def server(app):
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield app, httpd.server_port
