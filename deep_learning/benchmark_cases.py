@@ -18,7 +18,7 @@ import torch
 from deep_learning.common.device import autocast
 from deep_learning.common.training import EMA
 
-MODELS = ["text_to_image", "seed001", "digits_gan", "dcgan", "pix2pix", "srgan"]
+MODELS = ["text_to_image", "text_to_image_64", "emoji64", "seed001", "digits_gan", "dcgan", "pix2pix", "srgan"]
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,11 @@ def _text_image_data(text_encoder: str, dataset: str, image_size: int):
     return encoder, PromptImages(load_text_image_data(dataset, image_size), encoder)
 
 
-def text_to_image(variant: Variant, preset: str = "default") -> Case:
+def text_to_image(variant: Variant, preset: str = "default", **overrides) -> Case:
     from deep_learning.main_model import training_loop as loop
 
-    shipped = loop.Config(**{**loop.PRESETS[preset], "config": preset, "device": "cpu", "saved": tempfile.gettempdir()})
+    shipped = loop.Config(**{**loop.PRESETS[preset], "config": preset, "device": "cpu", "saved": tempfile.gettempdir(),
+                             **overrides})
     config = replace(shipped, bf16=variant.bf16, channels_last=variant.channels_last)
     encoder, data = _text_image_data(config.text_encoder, config.dataset, config.image_size)
     trainer = loop.Trainer(config, encoder, data)
@@ -116,6 +117,15 @@ def text_to_image(variant: Variant, preset: str = "default") -> Case:
 
 def seed001(variant: Variant) -> Case:
     return text_to_image(variant, "seed001")
+
+
+def text_to_image_64(variant: Variant) -> Case:
+    """The default recipe at 64 px: the step `emoji64` is measured against."""
+    return text_to_image(variant, "default", image_size=64)
+
+
+def emoji64(variant: Variant) -> Case:
+    return text_to_image(variant, "emoji64")
 
 
 def digits_gan(variant: Variant) -> Case:
@@ -210,7 +220,8 @@ def srgan(variant: Variant) -> Case:
     return Case(n, step, n, _inference(ema.model, variant, whole), _is_default(shipped, variant))
 
 
-BUILDERS = {"text_to_image": text_to_image, "seed001": seed001, "digits_gan": digits_gan, "dcgan": dcgan,
+BUILDERS = {"text_to_image": text_to_image, "text_to_image_64": text_to_image_64, "emoji64": emoji64,
+            "seed001": seed001, "digits_gan": digits_gan, "dcgan": dcgan,
             "pix2pix": pix2pix, "srgan": srgan}
 
 

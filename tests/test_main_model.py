@@ -231,3 +231,19 @@ def test_warm_start_at_twice_the_resolution_grows_both_networks(tmp_path):
     assert grown.generator(torch.randn(2, 100), torch.randn(2, 384)).shape == (2, 3, 64, 64)
     with pytest.raises(ValueError, match="was built with"):
         Trainer(tiny(tmp_path / "c", image_size=64, z_dim=64)).init_from(small)
+
+
+def test_a_grown_skip_generator_starts_as_its_half_resolution_export_enlarged(tmp_path):
+    small = Trainer(tiny(tmp_path / "a", g_width=16, d_width=16)).train()
+    grown = Trainer(tiny(tmp_path / "b", image_size=64, rgb_skip=True))
+    grown.init_from(small)
+    source = TextToImage.from_checkpoint(small, precision="fp32")
+    z, text = torch.randn(3, source.z_dim), source.embed(["red apple", "blue car", "frog"])
+    with torch.no_grad():
+        before = torch.nn.functional.interpolate(source.generator(z, text), scale_factor=2, mode="bilinear")
+        after = grown.generator.eval()(z, text)
+    assert after.shape == (3, 3, 64, 64)
+    assert (after - before).abs().mean() < 0.05  # the same picture, enlarged (tanh taken after the enlargement)
+    assert grown.generator.to_rgb[1].weight.abs().sum() == 0  # the new layer starts at zero and learns the rest
+    exported = TextToImage.from_checkpoint(Trainer(tiny(tmp_path / "b", image_size=64, rgb_skip=True)).train())
+    assert exported.meta["model_args"]["rgb_skip"] is True and exported.generate(["a"], [0]).shape == (1, 3, 64, 64)

@@ -114,8 +114,12 @@ class FusionUpBlock(nn.Module):
 
 
 class DFGenerator(nn.Module):
+    """With `rgb_skip`, the image is also drawn at half resolution (`to_rgb_low`) and the last block only
+    adds to its enlargement (StyleGAN2's skip generator, one level): a model grown from a half-resolution
+    export starts as that export's images, enlarged, when the new `to_rgb` starts at zero."""
+
     def __init__(self, text_dim: int, z_dim: int = 100, image_size: int = 32, width: int = 32,
-                 max_channels: int = 256):
+                 max_channels: int = 256, rgb_skip: bool = False):
         super().__init__()
         self.z_dim = z_dim
         n = _n_up(image_size, 4)
@@ -123,14 +127,20 @@ class DFGenerator(nn.Module):
         cond_dim = z_dim + text_dim
         self.fc = nn.Linear(z_dim, channels[0] * 16)
         self.blocks = nn.ModuleList(FusionUpBlock(channels[i], channels[i + 1], cond_dim) for i in range(n))
-        self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 3, 3, padding=1), nn.Tanh())
+        self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 3, 3, padding=1))
+        self.to_rgb_low = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-2], 3, 3, padding=1)) \
+            if rgb_skip else None
 
     def forward(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         cond = torch.cat([z, _unit_scale(text)], dim=1)
         x = self.fc(z).view(len(z), -1, 4, 4)
-        for block in self.blocks:
+        for block in self.blocks[:-1]:
             x = block(x, cond)
-        return self.to_rgb(x)
+        low = self.to_rgb_low(x) if self.to_rgb_low is not None else None
+        rgb = self.to_rgb(self.blocks[-1](x, cond))
+        if low is not None:
+            rgb = rgb + F.interpolate(low, scale_factor=2, mode="bilinear", align_corners=False)
+        return torch.tanh(rgb)
 
 
 class DownBlock(nn.Module):

@@ -56,8 +56,8 @@ def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[st
 
 def _growth(source: dict, target: dict, path: Path) -> int:
     """How many resolution doublings lie between two generators' model args. Growing may change the
-    width (the channels per block); anything else that differs is refused."""
-    others = lambda args: {k: v for k, v in args.items() if k not in ("image_size", "width")}  # noqa: E731
+    width (the channels per block) and add the RGB skip; anything else that differs is refused."""
+    others = lambda args: {k: v for k, v in args.items() if k not in ("image_size", "width", "rgb_skip")}  # noqa: E731
     ratio = target["image_size"] / source["image_size"]
     grows = ratio > 1 and ratio == int(ratio) and not int(ratio) & (int(ratio) - 1)
     if others(source) != others(target) or not (grows or source == target):
@@ -88,6 +88,7 @@ class Config:
     z_dim: int = 100  # noise size
     g_width: int = 32  # generator channels at the output resolution (doubling towards 4x4)
     d_width: int = 32  # discriminator channels at the input resolution
+    rgb_skip: bool = False  # dfgan only: the last block adds detail to the half-resolution image, enlarged
     loss: str = "hinge"  # hinge, or bce (seed 001, with smoothed real labels)
     label_smoothing: float = 0.1  # bce only: real images aim at 1 - this
     lr_g: float = 1e-4  # Adam learning rates, generator and discriminator
@@ -133,12 +134,16 @@ PRESETS = {
     "default": {},
     "seed001": dict(arch="seed001", g_width=1024, d_width=64, loss="bce", lr_g=2e-4, lr_d=2e-4, beta1=0.5,
                     beta2=0.999, gp_weight=0.0, augment=False, text_noise=0.0, ema_decay=0.0),
+    # 64 px at half the widths: the same channels as the 32 px default one level up, so it grows from a 32 px
+    # export (--init_from=checkpoints/default.pt keeps every block and starts as its images, enlarged)
+    "emoji64": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=1.0),
 }
 
 
 def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, dict]:
     shared = {"arch": config.arch, "text_dim": text_dim, "image_size": config.image_size}
-    return ({**shared, "z_dim": config.z_dim, "width": config.g_width},
+    skip = {"rgb_skip": True} if config.rgb_skip else {}  # absent when off: older exports' args stay equal
+    return ({**shared, "z_dim": config.z_dim, "width": config.g_width, **skip},
             {**shared, "num_classes": num_classes, "width": config.d_width,
              **({"class_head": config.class_head} if config.class_head != "linear" else {})})
 
@@ -257,11 +262,20 @@ class Trainer:
     def init_from(self, path: Path) -> None:
         """Warm start: generator (and its EMA) from an export, the discriminator from beside it. From an
         export at half this run's resolution it is progressive growing (ProGAN): G keeps its blocks and
-        gains a new last one, D's blocks move one place deeper behind a new first one."""
+        gains a new last one, D's blocks move one place deeper behind a new first one. With `rgb_skip` the
+        export's RGB layer becomes `to_rgb_low` and the new `to_rgb` starts at zero: the grown model starts
+        as the export, enlarged, and learns only what the new resolution adds."""
         generator = load_checkpoint(path, kind=GENERATOR_KIND)
         source_args = generator["model_args"]
         growth = _growth(source_args, self.g_args, path)
-        load_matching(self.generator, generator["state"]["generator"], path)
+        state = generator["state"]["generator"]
+        skip = growth == 1 and getattr(self.generator, "to_rgb_low", None) is not None
+        if skip:
+            state = {k.replace("to_rgb.", "to_rgb_low.", 1) if k.startswith("to_rgb.") else k: v
+                     for k, v in state.items()}
+            torch.nn.init.zeros_(self.generator.to_rgb[1].weight)
+            torch.nn.init.zeros_(self.generator.to_rgb[1].bias)
+        load_matching(self.generator, state, path)
         self.ema.model.load_state_dict(self.generator.state_dict())
         d_path = discriminator_path(path)
         if d_path.is_file():
