@@ -81,7 +81,7 @@ def hold(port: int, holders: int, probes: int, interval: float = 1.0) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--holders", type=int, default=32, help="slow connections (4x the 8 threads)")
+    parser.add_argument("--holders", type=int, default=64, help="slow connections (4x the 2 x 8 threads)")
     parser.add_argument("--probes", type=int, default=15)
     parser.add_argument("--worker_class", default="", help="e.g. gthread; default: the shipped buffered worker")
     args = parser.parse_args(argv)

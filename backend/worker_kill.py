@@ -78,11 +78,14 @@ def main(argv=None) -> None:
     parser.add_argument("--before_s", type=float, default=5.0, help="driving before the kill")
     parser.add_argument("--after_s", type=float, default=10.0, help="driving after it")
     parser.add_argument("--workers", type=int, default=None, help="default: the conf file's (2)")
+    parser.add_argument("--preload", type=int, default=1, help="0: each worker loads the models itself after the "
+                                                               "fork (the setup before issue 15, with --workers=1)")
     args = parser.parse_args(argv)
-    with GunicornServer(workers=args.workers) as server:
+    with GunicornServer(workers=args.workers, env={"GUNICORN_PRELOAD": str(args.preload)}) as server:
         r = kill_one_worker(server, args.concurrency, args.before_s, args.after_s, varied_requests(10_000))
     replaced = f"{r['replaced_s']:.2f} s" if r["replaced_s"] is not None else "not within the run"
-    print(f"gunicorn {r['workers']} worker(s), {r['concurrency']} clients, GET /?input=<prompt>&seed=<seed>; "
+    preload = "" if args.preload else " without preload"
+    print(f"gunicorn {r['workers']} worker(s){preload}, {r['concurrency']} clients, GET /?input=<prompt>&seed=<seed>; "
           f"one worker SIGKILLed after {args.before_s:.0f} s, {args.after_s:.0f} s more: {r['requests']} requests, "
           f"{r['failed']} failed, {r['after_kill_ok']} answered after the kill; longest time without a success "
           f"{r['longest_gap_s']:.2f} s; replacement worker forked after {replaced}")
