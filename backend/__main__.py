@@ -1,6 +1,8 @@
 """Development server: `python -m backend` (HOST, default 127.0.0.1; PORT, default 5000).
 
-Production uses gunicorn: `gunicorn -b 0.0.0.0:5000 'backend:create_app()'`.
+Production uses gunicorn with its settings file (2 preloaded workers, slow clients hold no thread, access log):
+`gunicorn -c backend/gunicorn.conf.py 'backend:create_app()'`. This server is for development only: a slow
+client holds one of its threads.
 """
 
 import os

@@ -12,6 +12,8 @@ REQUEST_TIMEOUT, else 408 and the connection closed; a connection that sends not
 gunicorn's keep-alive time. Bodies are buffered up to MAX_UPLOAD_BYTES (the app's limit) plus room for
 multipart framing; at most MAX_BUFFERED_BYTES per worker are held this way (past that a request goes to a
 thread as gthread would). `Expect: 100-continue` is answered here so the client sends its body.
+Plain HTTP/1.x only (no TLS, no HTTP/2: the buffer would hold encrypted or framed bytes); a second request
+pipelined behind a first in one read is parsed from gunicorn's buffer by a thread, as gthread would.
 """
 
 import contextlib
