@@ -202,7 +202,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", default="", help="path prefix for .json and .md; default: print only")
     parser.add_argument("--store", action="store_true",
                         help="also store each model's rows in its checkpoint, where the API and the page show them")
+    parser.add_argument("--store_table", default="", metavar="NAME",
+                        help="store every row (the whole comparison) in model NAME's checkpoint")
     args = parser.parse_args(argv)
+    if args.store_table and args.store_table not in [spec.partition("=")[0] for spec in args.model]:
+        parser.error(f"--store_table={args.store_table} names none of the --model entries")
 
     from deep_learning.main_model.pipeline import TextToImage
 
@@ -244,10 +248,14 @@ def main(argv=None) -> dict:
                                    + ", ".join(clip_names) + "; real data: the first)" if clip_names else ""})
     table = markdown(report)
     print(table)
+    notes = table.strip().splitlines()[-1]
+    paths = {spec.partition("=")[0]: Path(spec.partition("=")[2]) for spec in args.model}
     if args.store:
-        notes = table.strip().splitlines()[-1]
-        for spec, row in zip(args.model, report["rows"][1:], strict=True):
-            store_metrics(Path(spec.partition("=")[2]), {"rows": [report["rows"][0], row], "notes": notes})
+        for (name, path), row in zip(paths.items(), report["rows"][1:], strict=True):
+            if name != args.store_table:
+                store_metrics(path, {"rows": [report["rows"][0], row], "notes": notes})
+    if args.store_table:
+        store_metrics(paths[args.store_table], {"rows": report["rows"], "notes": notes})
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.out}.json").write_text(json.dumps(report, indent=2) + "\n")

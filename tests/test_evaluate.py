@@ -107,6 +107,12 @@ def test_a_smaller_model_is_scored_through_its_second_stage(tmp_path, emoji32):
     assert report["image_size"] == 64 and report["second_stages"]["bicubic"] == (32, "bicubic")
     assert bicubic["test"]["fid"] != sr["test"]["fid"]  # two different second stages, two different images
     assert "its 32 px images brought to 64 px by bicubic" in (tmp_path / "report.md").read_text()
+    evaluate.main(["--model", f"a={checkpoint}", "--model", f"b={tiny_text_to_image(tmp_path / 'b.pt')}", *common,
+                   "--second_stage=a=bicubic", "--second_stage=b=bicubic", "--store", "--store_table=a"])
+    stored = {name: TextToImage.from_checkpoint(path).meta["metrics"]["rows"]
+              for name, path in (("a", checkpoint), ("b", tmp_path / "b.pt"))}
+    assert [row["label"] for row in stored["a"]] == ["real data", "a", "b"]  # the whole comparison
+    assert [row["label"] for row in stored["b"]] == ["real data", "b"]
     images = evaluate.second_stage(TextToImage.from_checkpoint(checkpoint).generate, 64, str(SHIPPED_CHECKPOINT))(
         ["red apple"], [0])
     assert images.shape == (1, 3, 64, 64) and images.abs().max() <= 1
