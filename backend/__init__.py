@@ -10,7 +10,7 @@ import torch
 from flask import Flask
 
 from backend import config, cors, errors, metrics, request_input
-from backend.registry import load_models
+from backend.loading import load_models
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -2,33 +2,32 @@
 
 import os
 
-from deep_learning.common.paths import model_dir
+from backend.registry import entry_named, shipped_checkpoints
 
-# name -> checkpoint path; every listed model is loaded once at start-up, or start-up fails naming the file.
-SHIPPED_MODELS = {
-    "text-to-image": model_dir("main_model") / "checkpoints" / "default.pt",
-    "emoji-dcgan": model_dir("dcgan") / "checkpoints" / "dcgan.pt",  # before digits: /example1.png's default
-    "digits": model_dir("digits_gan") / "checkpoints" / "digits.pt",
-    "sketch": model_dir("pix2pix") / "checkpoints" / "pix2pix.pt",
-    "super-resolution": model_dir("srgan") / "checkpoints" / "srgan.pt",
-}
+# name -> shipped checkpoint, from the registry; every listed model is loaded once at start-up, or start-up
+# fails naming the file.
+SHIPPED_MODELS = shipped_checkpoints()
 
 
 def _models_from_env() -> dict[str, str]:
-    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name keeps its shipped path.
+    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name (a registry name or alias)
+    keeps its shipped path.
 
     Without it, every shipped checkpoint present in the repo is served (a model still in training has
     none yet, and its tab says so). A listed checkpoint that is missing or broken stops start-up.
     """
     spec = os.environ.get("GAN_STUDIO_MODELS", "").strip()
     if not spec:
-        return {name: str(path) for name, path in SHIPPED_MODELS.items() if path.is_file()}
+        return {name: str(path) for name, path in shipped_checkpoints().items() if path.is_file()}
     models = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, path = item.partition("=")
-        if not path and name not in SHIPPED_MODELS:
+        entry = entry_named(name)
+        if not path and entry is None:
             raise ValueError(f"GAN_STUDIO_MODELS names {name!r}, which has no shipped checkpoint: use name=path")
-        models[name] = path or str(SHIPPED_MODELS[name])
+        if not path:  # a former name serves under the model's one name
+            name, path = entry.name, str(entry.checkpoint)
+        models[name] = path
     return models
 
 

@@ -10,6 +10,7 @@ backend/validation.prompt), an upload that is an image, a morph whose two ends d
 
 from functools import cache
 
+from backend.registry import TASKS
 from backend.validation import MAX_SEED
 
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -108,6 +109,12 @@ def _runs_and_interpolation(paint: tuple[str, ...]) -> dict:
     }
 
 
+def _task(name: str) -> str:
+    """A task as a summary names it: its registry title, capitalised."""
+    title = TASKS[name].title
+    return title[0].upper() + title[1:]
+
+
 def _seed(required_text: str = "reproducible seed; random if absent") -> dict:
     return _query("seed", SEED_SCHEMA, required_text)
 
@@ -126,8 +133,7 @@ def _upload(summary: str, models: tuple[str, ...], answer: dict) -> dict:
 def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> dict:
     """`models_by_task`: (task, names of the loaded models that do it) pairs, as routes.models_by_task gives."""
     by_task = dict(models_by_task)
-    model = {task: [_query("model", _model(by_task.get(task, ())), "")] for task in
-             ("paint", "mix", "random", "sketch", "enhance")}
+    model = {task: [_query("model", _model(by_task.get(task, ())), "")] for task in TASKS}
     mnist_form = _object({"value": {"type": "string", "pattern": r"^\s*[0-9]{1,10}\s*$"}, "seed": SEED_SCHEMA},
                          required=["value"])
     mnist_form["maxProperties"] = 32
@@ -140,7 +146,7 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
     weights = {"type": "array", "minItems": 10, "maxItems": 10, "items": {"type": "number", "minimum": 0, "maximum": 1},
                "contains": {"type": "number", "exclusiveMinimum": 0}, "description": "one per digit, not all 0"}
     paths = {
-        "/": _get("Text to image (seed 001): five base64 PNGs for a prompt", {
+        "/": _get(f"{_task('paint')} (seed 001): five base64 PNGs for a prompt", {
             "200": _json("Images", {"images": {"type": "array", "items": B64, "minItems": 1, "maxItems": 16},
                                     "seed": {"type": "integer"}, "prompt": {"type": "string"},
                                     "model": {"type": "string"}}),
@@ -150,7 +156,7 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
             [_query("input", PROMPT, "the text prompt", required=True),
              _query("n", {"type": "integer", "minimum": 1, "maximum": 16, "default": 5}, "number of images"),
              _seed("seed of the first image (image i: seed + i); random if absent"), *model["paint"]]),
-        "/mnist": _post("Digits on demand (seed 000): one JPEG of a number of up to 10 digits",
+        "/mnist": _post(f"{_task('digits')} (seed 000): one JPEG of a number of up to 10 digits",
                         {"multipart/form-data": {"schema": mnist_form},
                          "application/x-www-form-urlencoded": {"schema": mnist_form}},
                         {"200": _json("The number", {"message": {"type": "string"},
@@ -174,7 +180,7 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
             "200": _json("Prompts", {"train": {"type": "array", "items": {"type": "string"}},
                                      "test": {"type": "array", "items": {"type": "string"}}}),
             "503": UNAVAILABLE}, model["paint"]),
-        "/api/mix": _post("Creative digit mixing (seed 003): an image for 10 label weights", {
+        "/api/mix": _post(f"{_task('mix')} (seed 003): an image for 10 label weights", {
             "application/json": {"schema": _object({
                 "weights": weights, "seed": _nullable(SEED_SCHEMA, "random"),
                 "model": _model(by_task.get("mix", ()), in_json=True)}, required=["weights"])}},
@@ -183,10 +189,11 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
         "/api/random": _get("A random sample from an unconditional model", {
             "200": _json("Image", {"image": B64, "seed": {"type": "integer"}, "model": {"type": "string"}}),
             "503": UNAVAILABLE}, [*model["random"], _seed()]),
-        "/api/sketch": _upload("Sketch to image (Pix2Pix)", by_task.get("sketch", ()), _json("Image", {"image": B64})),
+        "/api/sketch": _upload(f"{_task('sketch')}: a drawing in, a colour image out", by_task.get("sketch", ()),
+                               _json("Image", {"image": B64})),
         "/api/sketch/example": _get("A held-out example sketch to trace", {
             "200": _json("Image", {"image": B64}), "503": UNAVAILABLE}, [*model["sketch"], _seed()]),
-        "/api/enhance": _upload("4x super-resolution (SRGAN): low-res, bicubic and GAN side by side",
+        "/api/enhance": _upload(f"{_task('enhance')}: low-res, bicubic and GAN side by side",
                                 by_task.get("enhance", ()),
                                 _json("Images", {"low_res": B64, "bicubic": B64, "enhanced": B64})),
         "/api/enhance/example": _get("A held-out low-resolution example", {

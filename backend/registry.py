@@ -1,102 +1,118 @@
-"""Loads every configured model once, at start-up, through the models' own inference objects.
+"""The model registry: every model GAN Studio serves, once, with everything the server says about it.
 
-The checkpoint says what it holds (its `kind`), and that picks the pipeline class. A missing,
-truncated or unknown checkpoint stops start-up with its path in the message: better a server that
-refuses to start than one that answers 500 to every request.
+One `ModelEntry` per model: its name, the tasks it serves (each task is routes and a page tab, `TASKS`),
+title, description, inference class, shipped checkpoint and benchmark case. The loader
+(`backend/loading.py`), the settings (`backend/config.py`), the OpenAPI document, `/api/models` and,
+through `/api/models`, the page's tabs read this table; no other file spells a model's title or
+shipped checkpoint. Pipelines are plain imports, so a typo fails at import, under ruff, not at start-up.
+
+A seventh model: its package with a pipeline (`from_checkpoint(path)`), a `register(ModelEntry(...))`
+below, and a benchmark case in `deep_learning/benchmark_cases.py`. A new *task* also needs its route
+and its tab (`frontend/src/tabs.js`, whose ids `tests/test_backend_registry.py` holds to `TASKS`).
 """
 
-import importlib
-from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from backend import metrics
-from backend.batching import MicroBatcher
-from deep_learning.common.checkpoint import CheckpointError, load_checkpoint
+from deep_learning.dcgan import pipeline as dcgan
+from deep_learning.digits_gan import pipeline as digits
+from deep_learning.main_model import generate as text_to_image_cli
+from deep_learning.main_model import pipeline as text_to_image
+from deep_learning.pix2pix import pipeline as pix2pix
+from deep_learning.srgan import pipeline as srgan
 
 
 @dataclass(frozen=True)
-class Kind:
-    module: str
-    cls: str
-    kind: str  # what /api/models calls it
-    tasks: tuple[str, ...]  # which routes (and page tabs) it serves
+class Task:
+    name: str  # what a model card's `tasks` lists
+    title: str  # how messages name it: "The {title} model is not loaded on this server."
+    routes: tuple[str, ...]  # the routes that serve it (a `model` parameter picks among its models)
+    tab: str  # the page's tab that drives it (an `id` in frontend/src/tabs.js)
+
+
+TASKS = {task.name: task for task in (
+    Task("paint", "text-to-image", ("/", "/api/prompts", "/api/interpolate"), "paint"),
+    Task("digits", "digits", ("/mnist",), "digits"),
+    Task("mix", "digit mixing", ("/api/mix",), "mixer"),
+    Task("random", "random image", ("/example1.png", "/api/random"), "random"),
+    Task("sketch", "sketch-to-image", ("/api/sketch", "/api/sketch/example"), "sketch"),
+    Task("enhance", "super-resolution", ("/api/enhance", "/api/enhance/example"), "enhance"),
+)}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str  # the one name: GAN_STUDIO_MODELS's bare name, the card's `kind`
+    checkpoint_kind: str  # the `kind` its checkpoints store: a file picks its entry by it
+    pipeline: type  # `pipeline.from_checkpoint(path)` is the inference object the routes call
+    tasks: tuple[str, ...]  # keys of TASKS, in the order the card lists them
     title: str
     description: str
+    checkpoint: Path  # the shipped checkpoint, served when present (spelled once, in the model's package)
+    benchmark: str | None = None  # its case in deep_learning/benchmark_cases.py (`BUILDERS`)
+    aliases: tuple[str, ...] = ()  # former names GAN_STUDIO_MODELS still accepts
+    batched: bool = False  # requests share generator forward passes (backend/batching.py)
+    random_image: Callable[[Any, int], Any] | None = None  # (pipeline, seed) -> one PIL image; task "random"
+
+    def __post_init__(self):
+        unknown = set(self.tasks) - set(TASKS)
+        if unknown:
+            raise ValueError(f"model {self.name!r} names unknown tasks {sorted(unknown)}; known: {list(TASKS)}")
+        if "random" in self.tasks and self.random_image is None:
+            raise ValueError(f"model {self.name!r} serves random images but has no random_image")
 
 
-KINDS = {
-    "text-to-image/generator": Kind("deep_learning.main_model.pipeline", "TextToImage", "text-to-image", ("paint",),
-                                    "Text to image", "A TAC-GAN-style generator conditioned on a frozen text "
-                                    "embedding: type a few words, get five images."),
-    "digits/generator": Kind("deep_learning.digits_gan.pipeline", "DigitsPipeline", "digits",
-                             ("digits", "mix", "random"), "Digits", "A conditional WGAN-GP on MNIST whose label is a "
-                             "10-weight vector: one digit, a whole number, or a creative blend."),
-    "dcgan/generator": Kind("deep_learning.dcgan.pipeline", "RandomImagePipeline", "random", ("random",),
-                            "Random emoji (DCGAN)", "An unconditional DCGAN: a fresh 32x32 image from noise."),
-    "pix2pix/generator": Kind("deep_learning.pix2pix.pipeline", "SketchPipeline", "sketch", ("sketch",),
-                              "Sketch to image (Pix2Pix)", "A U-Net generator with a PatchGAN critic turns a line "
-                              "drawing into a coloured emoji."),
-    "srgan/generator": Kind("deep_learning.srgan.pipeline", "SuperResolutionPipeline", "super-resolution",
-                            ("enhance",), "Super-resolution (SRGAN)", "Four times the pixels: a residual generator "
-                            "with pixel-shuffle upsampling, trained with perceptual and adversarial losses."),
-}
+MODELS: dict[str, ModelEntry] = {}  # in order: the first model that serves a task is that task's default
 
 
-def without_paths(value: Any) -> Any:
-    """A copy of JSON-like metadata whose absolute paths (a training config's `perceptual_network`, say)
-    are shown as the file's name only: where the server keeps its files is nobody's business."""
-    if isinstance(value, dict):
-        return {key: without_paths(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [without_paths(item) for item in value]
-    if isinstance(value, str) and PurePath(value).is_absolute() and "\n" not in value:
-        return PurePath(value).name
-    return value
+def register(entry: ModelEntry) -> ModelEntry:
+    taken = {name for other in MODELS.values() if other.name != entry.name for name in (other.name, *other.aliases)}
+    if taken & {entry.name, *entry.aliases}:
+        raise ValueError(f"model name {entry.name!r} or one of its aliases is already registered")
+    MODELS[entry.name] = entry
+    return entry
 
 
-@dataclass
-class LoadedModel:
-    name: str
-    path: Path
-    spec: Kind
-    pipeline: Any
-    batcher: MicroBatcher | None = None
-    info: dict = field(default_factory=dict)
-
-    def has(self, task: str) -> bool:
-        return task in self.spec.tasks
-
-    def card(self, samples_url: str | None) -> dict:
-        """This model as /api/models describes it; no absolute server path in it (see `without_paths`)."""
-        info = without_paths(self.info)
-        return {"name": self.name, "kind": self.spec.kind, "tasks": list(self.spec.tasks),
-                "title": info.get("title") or self.spec.title,
-                "description": info.get("description") or self.spec.description,
-                "image_size": info.get("image_size"), "text_encoder": info.get("text_encoder"),
-                "available": True, "training": info.get("training") or {}, "metrics": info.get("metrics"),
-                "samples_url": samples_url,
-                # input limits the page states before an upload (SRGAN: longer side, scale; digits: length)
-                **{key: info[key] for key in ("max_input_side", "scale", "max_digits") if key in info}}
+def entry_named(name: str) -> ModelEntry | None:
+    """The entry a GAN_STUDIO_MODELS name means: its name or a former one."""
+    return next((entry for entry in MODELS.values() if name in (entry.name, *entry.aliases)), None)
 
 
-def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_images: int,
-               batch_max_queued: int = 256) -> LoadedModel:
-    path = Path(path)
-    stored_kind = load_checkpoint(path)["kind"]  # raises CheckpointError naming the path
-    if stored_kind not in KINDS:
-        raise CheckpointError(f"{path} holds a {stored_kind!r} checkpoint, which no route serves")
-    spec = KINDS[stored_kind]
-    pipeline = getattr(importlib.import_module(spec.module), spec.cls).from_checkpoint(path)
-    model = LoadedModel(name=name, path=path, spec=spec, pipeline=pipeline, info=dict(getattr(pipeline, "info", {})))
-    if spec.kind == "text-to-image":
-        model.batcher = MicroBatcher(pipeline.generate, batch_wait_ms, batch_max_images, batch_max_queued,
-                                     on_batch=metrics.BATCH_IMAGES.labels(name).observe,
-                                     on_queue=metrics.QUEUED_IMAGES.labels(name).set)
-    return model
+def entry_for_kind(checkpoint_kind: str) -> ModelEntry | None:
+    return next((entry for entry in MODELS.values() if entry.checkpoint_kind == checkpoint_kind), None)
 
 
-def load_models(models: dict[str, str], batch_wait_ms: float = 5.0, batch_max_images: int = 64,
-                batch_max_queued: int = 256) -> dict:
-    return {name: load_model(name, path, batch_wait_ms, batch_max_images, batch_max_queued)
-            for name, path in models.items()}
+def shipped_checkpoints() -> dict[str, Path]:
+    return {entry.name: entry.checkpoint for entry in MODELS.values()}
+
+
+register(ModelEntry(
+    "text-to-image", text_to_image.GENERATOR_KIND, text_to_image.TextToImage, ("paint",),
+    "Text to image", "A TAC-GAN-style generator conditioned on a frozen text embedding: type a few words, get "
+    "five images.",
+    text_to_image_cli.SHIPPED_CHECKPOINT, benchmark="text_to_image", batched=True))
+register(ModelEntry(  # before digits: the default of /example1.png and /api/random
+    "emoji-dcgan", dcgan.KIND, dcgan.RandomImagePipeline, ("random",),
+    "Random images (DCGAN)", "Seed 002's DCGAN: 32x32 colour images from 100 numbers of noise; trained on emoji "
+    "(training concepts). Every seed gives its own image.",
+    dcgan.SHIPPED_CHECKPOINT, benchmark="dcgan", random_image=lambda pipeline, seed: pipeline.sample(1, seed)[0]))
+register(ModelEntry(
+    "digits", digits.GENERATOR_KIND, digits.DigitsPipeline, ("digits", "mix", "random"),
+    "Digits on demand", "A conditional GAN trained on MNIST. Its label is a 10-d mix of digits: one-hot draws a "
+    "chosen digit (a string of up to 10 digits becomes one image), several non-zero weights blend digits (seed "
+    "003's 'creative' mixing), a random label gives a random digit.",
+    digits.SHIPPED, benchmark="digits_gan", random_image=lambda pipeline, seed: pipeline.random(seed)))
+register(ModelEntry(
+    "sketch", pix2pix.KIND, pix2pix.SketchPipeline, ("sketch",),
+    "Sketch to image (Pix2Pix)", "Draw dark lines on white; a U-Net turns the drawing into a 64 px colour image. "
+    "Trained on emoji (training concepts): each picture's colour edges as the sketch, the picture as the answer, "
+    "with L1 (lambda 100) + PatchGAN adversarial loss.",
+    pix2pix.SHIPPED_CHECKPOINT, benchmark="pix2pix"))
+register(ModelEntry(
+    "super-resolution", srgan.KIND, srgan.SuperResolutionPipeline, ("enhance",),
+    "Super-resolution (SRGAN)", "4x super-resolution (16 -> 64 px on emoji; larger inputs run whole, fully "
+    "convolutionally). Residual generator with pixel-shuffle upsampling, content loss = pixel L1 + feature L1 in "
+    "our emoji classifier, plus an adversarial loss.",
+    srgan.SHIPPED_CHECKPOINT, benchmark="srgan"))

@@ -3,10 +3,8 @@
 from flask import current_app
 
 from backend.errors import BadRequest, ModelUnavailable
-from backend.registry import LoadedModel
-
-TASK_NAMES = {"paint": "text-to-image", "digits": "digits", "mix": "digit mixing", "random": "random image",
-              "sketch": "sketch-to-image", "enhance": "super-resolution"}
+from backend.loading import LoadedModel
+from backend.registry import TASKS
 
 
 def loaded_models() -> dict[str, LoadedModel]:
@@ -16,7 +14,7 @@ def loaded_models() -> dict[str, LoadedModel]:
 def models_by_task() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """For the API document: each task with the loaded models that do it."""
     models = loaded_models()
-    return tuple((task, tuple(name for name, model in models.items() if model.has(task))) for task in TASK_NAMES)
+    return tuple((task, tuple(name for name, model in models.items() if model.has(task))) for task in TASKS)
 
 
 def model_for(task: str, name: str | None = None) -> LoadedModel:
@@ -28,16 +26,14 @@ def model_for(task: str, name: str | None = None) -> LoadedModel:
         if name not in models:
             raise BadRequest(f"Unknown model {name[:60]!r}; see /api/models for the loaded ones.")
         if not models[name].has(task):
-            raise BadRequest(f"Model {name!r} does not do {TASK_NAMES[task]}.")
+            raise BadRequest(f"Model {name!r} does not do {TASKS[task].title}.")
         return models[name]
     for model in models.values():
         if model.has(task):
             return model
-    raise ModelUnavailable(TASK_NAMES[task])
+    raise ModelUnavailable(TASKS[task].title)
 
 
 def random_image(model: LoadedModel, seed: int):
     """One fresh sample from a model that does random images (the digits model or an unconditional GAN)."""
-    if model.spec.kind == "digits":
-        return model.pipeline.random(seed)
-    return model.pipeline.sample(1, seed)[0]
+    return model.random_image(seed)

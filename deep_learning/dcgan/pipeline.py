@@ -44,7 +44,7 @@ class RandomImagePipeline:
     def info(self) -> dict:
         """What the web page shows about the model: title, description, size, training and metrics."""
         return {
-            "title": self.meta.get("title", "Random images (DCGAN)"),
+            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
             "description": self.meta.get("description", ""),
             "image_size": self.generator.image_size,
             "training": self.meta.get("training", {}),

@@ -112,12 +112,8 @@ class DigitsPipeline:
         metrics = {"rows": [], "notes": "not evaluated yet: run python -m deep_learning.digits_gan.evaluate",
                    **self.meta.get("metrics", {})}
         return {
-            "title": "Digits on demand",
-            "description": (
-                "A conditional GAN trained on MNIST. Its label is a 10-d mix of digits: one-hot draws a "
-                "chosen digit (a string of up to 10 digits becomes one image), several non-zero weights "
-                "blend digits (seed 003's 'creative' mixing), a random label gives a random digit."
-            ),
+            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
+            "description": self.meta.get("description", ""),
             "image_size": self.image_size,
             "max_digits": MAX_DIGITS,
             "training": {**training, "config": self.meta.get("config", {})},

@@ -56,7 +56,7 @@ class SuperResolutionPipeline:
     @property
     def info(self) -> dict:
         return {
-            "title": self.meta.get("title", "Super-resolution (SRGAN)"),
+            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
             "description": self.meta.get("description", ""),
             "image_size": self.meta.get("image_size"),
             "scale": self.scale,

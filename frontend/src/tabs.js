@@ -8,15 +8,25 @@ import ModelsView from './views/ModelsView.vue'
 import RunsView from './views/RunsView.vue'
 import { does } from './lib/models.js'
 
+/**
+ * One entry per tab, presentation only: label, icon, view, and the task (backend/registry.py `TASKS`) whose
+ * models it needs, null for none. Titles are the registry's, from /api/models (`tabTitle`).
+ */
+const tab = (id, label, icon, component, task = null) => ({ id, label, icon, component, task, match: task ? does(task) : null })
 
-/** One entry per tab; `match` picks the backend models the tab needs (null: needs none). */
 export const TABS = [
-  { id: 'paint', label: 'Paint', icon: 'brush', title: 'Text to image', component: PaintView, match: does('paint') },
-  { id: 'digits', label: 'Digits', icon: 'hash', title: 'Digits on demand', component: DigitsView, match: does('digits') },
-  { id: 'mixer', label: 'Mixer', icon: 'sliders', title: 'Creative digit mixing', component: MixerView, match: does('mix') },
-  { id: 'random', label: 'Random', icon: 'dice', title: 'Random samples', component: RandomView, match: does('random') },
-  { id: 'sketch', label: 'Sketch', icon: 'pencil', title: 'Sketch to image (Pix2Pix)', component: SketchView, match: does('sketch') },
-  { id: 'enhance', label: 'Enhance', icon: 'sparkles', title: 'Super-resolution (SRGAN)', component: EnhanceView, match: does('enhance') },
-  { id: 'models', label: 'Models', icon: 'layers', title: 'Models', component: ModelsView, match: null },
-  { id: 'runs', label: 'Runs', icon: 'chart', title: 'Training runs', component: RunsView, match: null },
+  tab('paint', 'Paint', 'brush', PaintView, 'paint'),
+  tab('digits', 'Digits', 'hash', DigitsView, 'digits'),
+  tab('mixer', 'Mixer', 'sliders', MixerView, 'mix'),
+  tab('random', 'Random', 'dice', RandomView, 'random'),
+  tab('sketch', 'Sketch', 'pencil', SketchView, 'sketch'),
+  tab('enhance', 'Enhance', 'sparkles', EnhanceView, 'enhance'),
+  tab('models', 'Models', 'layers', ModelsView),
+  tab('runs', 'Runs', 'chart', RunsView),
 ]
+
+/** A tab's title: the titles of the listed models that serve it, else its label (no list yet, or none). */
+export function tabTitle(t, models) {
+  const titles = t.match ? (models ?? []).filter(t.match).map((m) => m.title || m.name) : []
+  return titles.length ? titles.join(' · ') : t.label
+}

@@ -66,6 +66,13 @@ describe('App tabs', () => {
     expect(w.get('h1').text()).toBe('Models')
   })
 
+  it('titles each tab with the titles /api/models gives the models that serve it', async () => {
+    vi.mocked(api.getModels).mockResolvedValue([{ ...model('cgan', 'digits'), title: 'Registry digits' }])
+    const w = await open('#/digits')
+    expect(w.get('a[href="#/mixer"]').attributes('title')).toBe('Registry digits')
+    expect(w.get('a[href="#/enhance"]').attributes('title')).toBe('Enhance') // none serves it: the label
+  })
+
   it('keeps tabs usable when the model list cannot be fetched', async () => {
     vi.mocked(api.getModels).mockRejectedValue(new api.ApiError('Cannot reach the backend at x.', { network: true }))
     vi.mocked(api.getHealth).mockRejectedValue(new api.ApiError('Cannot reach the backend at x.', { network: true }))
