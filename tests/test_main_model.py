@@ -92,15 +92,16 @@ def test_generate_cli_writes_what_the_pipeline_draws(tmp_path):
     assert [p.name for p in written] == names
     expected = TextToImage.from_checkpoint(path)("blue car", n=3, seed=7)[2]
     assert Image.open(written[-1]).tobytes() == expected.tobytes()
-    grid = generate.main(["--showcase", "--n=4", f"--checkpoint={path}", f"--out={tmp_path / 'grid.png'}"])[0]
+    grid, labelled = generate.main(["--showcase", "--n=4", f"--checkpoint={path}", f"--out={tmp_path / 'grid.png'}"])
     rows = [row.split(": ", 1) for row in (tmp_path / "grid_prompts.txt").read_text().splitlines()]
     meta = TextToImage.from_checkpoint(path).meta
     splits = {"train": meta["train_prompts"], "held-out": meta["test_prompts"]}
     assert rows and all(prompt in splits[split] for split, prompt in rows)
     assert len(rows) == sum(min(8, len(prompts)) for prompts in splits.values())
-    width, height = Image.open(grid).size  # 32 px images, 2 px gaps, x2, a margin of prompt labels on the left
+    assert Image.open(grid).size == (2 * (4 * 34 + 2), 2 * (len(rows) * 34 + 2))  # 32 px images, 2 px gaps, x2
+    width, height = Image.open(labelled).size  # the same, with a margin of prompt labels on the left
     assert height == 2 * (len(rows) * 34 + 2) and width > 2 * (4 * 34 + 2) + 40
-    margin = np.asarray(Image.open(grid).convert("L"))[:, : width - 2 * (4 * 34 + 2)]
+    margin = np.asarray(Image.open(labelled).convert("L"))[:, : width - 2 * (4 * 34 + 2)]
     assert (margin < 128).any(axis=1)[2 * 2 + 32 - 4 : 2 * 2 + 32 + 4].any()  # ink beside the first row
 
 

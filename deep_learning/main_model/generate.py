@@ -5,7 +5,8 @@
 
 The first writes `generated/red-apple-0.png` ... (image i of a prompt uses seed + i, as `GET /?input=` does).
 `--showcase` draws the README grid: 8 training prompts, then 8 held-out prompts from the checkpoint's own
-split (one row each, labelled, `--n` seeds across), and lists them in `<out>_prompts.txt`.
+split (one row each, `--n` seeds across), the same with each row labelled as `<out>_labelled.png`, and lists
+the rows in `<out>_prompts.txt`.
 """
 
 import argparse
@@ -56,10 +57,12 @@ def main(argv=None) -> list[Path]:
         rows = showcase_prompts(pipeline)
         prompts = [prompt for _, prompt in rows for _ in range(args.n)]
         images = pipeline.generate(prompts, [args.seed + i for _ in rows for i in range(args.n)])
-        save_grid(images, out, nrow=args.n, scale=2, row_labels=[f"{split}: {prompt}" for split, prompt in rows])
+        labelled = out.with_name(f"{out.stem}_labelled{out.suffix}")
+        save_grid(images, out, nrow=args.n, scale=2)  # the page labels its rows itself, from <out>_prompts.txt
+        save_grid(images, labelled, nrow=args.n, scale=2, row_labels=[f"{split}: {prompt}" for split, prompt in rows])
         out.with_name(f"{out.stem}_prompts.txt").write_text("".join(f"{split}: {prompt}\n" for split, prompt in rows))
-        print(f"wrote {out}")
-        return [out]
+        print(f"wrote {out} and {labelled}")
+        return [out, labelled]
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for prompt in args.prompts:
