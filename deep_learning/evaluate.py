@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from deep_learning.classifiers.models import SHIPPED, classify, load_classifier
 from deep_learning.common.checkpoint import store_metrics
@@ -85,8 +86,6 @@ def diversity_concepts(data: TextImageData, split: int, count: int, seed: int = 
 
 def second_stage(generate: Generate, size: int, stage: str) -> Generate:
     """`generate`, its images brought to `size` px by bicubic interpolation or through an SRGAN checkpoint."""
-    import torch.nn.functional as F
-
     if stage == "bicubic":
         def enlarge(images):
             return F.interpolate(images, size=(size, size), mode="bicubic", align_corners=False).clamp(-1, 1)
