@@ -3,6 +3,8 @@
 Tiny models on tiny fake data made here, so the tests need neither the data cache nor a shipped checkpoint.
 """
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -65,6 +67,34 @@ def test_resume_continues_at_the_same_step(tiny, shipped):
     for key, value in a["generator"].items():
         torch.testing.assert_close(b["generator"][key], value, msg=key)
     assert len((resumed / "log.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_run_killed_mid_epoch_resumes_from_its_checkpoint(tiny, shipped, monkeypatch):
+    """Stopped (as Ctrl-C or a kill stops it) in the second epoch, after the first one's checkpoint: the resumed
+    run ends with the weights of the two epochs in one go, and no log row twice."""
+    step, calls = training_loop.train_step, []
+
+    def dies_in_epoch_two(*args):
+        calls.append(1)
+        if len(calls) == 8:  # 36 training images / 8 a batch: 4 steps an epoch
+            raise KeyboardInterrupt
+        return step(*args)
+
+    monkeypatch.setattr(training_loop, "train_step", dies_in_epoch_two)
+    with pytest.raises(KeyboardInterrupt):
+        training_loop.train(tiny(run="killed"))
+    monkeypatch.setattr(training_loop, "train_step", step)
+    run = shipped.parent.parent / "killed"
+    assert [p.name for p in run.glob("checkpoint-*")] == ["checkpoint-epoch0001.pt"]
+    with pytest.raises(SystemExit, match="--resume=true"):  # a fresh start would mix two runs in one folder
+        training_loop.train(tiny(run="killed"))
+    training_loop.train(tiny(run="killed", resume=True))
+    a = load_checkpoint(shipped.parent / "checkpoint-epoch0002.pt")["state"]
+    b = load_checkpoint(run / "checkpoint-epoch0002.pt")["state"]
+    assert a["step"] == b["step"]
+    for key, value in a["generator"].items():
+        torch.testing.assert_close(b["generator"][key], value, msg=key)
+    assert [json.loads(line)["epoch"] for line in (run / "log.jsonl").read_text().splitlines()] == [1, 2]
 
 
 def test_pipeline_round_trip(shipped):

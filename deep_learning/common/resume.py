@@ -1,5 +1,6 @@
-"""How an image GAN's run (dcgan, pix2pix, srgan) continues: what its training checkpoints hold (named
-state dicts, the progress counters, every rank's RNG state), and the resume-or-start that reads them back."""
+"""How a training run continues: what its training checkpoints hold (named state dicts, the progress
+counters, every rank's RNG state), and the resume-or-start that reads them back. The one resume format of
+the loops on `common/loop.py` (dcgan, pix2pix, srgan, digits_gan)."""
 
 import time
 from dataclasses import dataclass, field
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from deep_learning.common.config import config_to_dict
 from deep_learning.common.training import Distributed, RunDir, rng_state, set_rng_state
 
@@ -31,6 +32,7 @@ class Progress:
     seconds: float = 0.0  # wall-clock training time over all epochs, resumes included
     cpu_seconds: float = 0.0  # this process's CPU time: honest on a machine shared with other jobs
     _clocks: tuple[float, float] = field(default=(0.0, 0.0), repr=False, compare=False)
+    row: dict = field(default_factory=dict, repr=False, compare=False)  # the last epoch's log row, this process's
 
     def start_epoch(self) -> float:
         """Starts the epoch's clocks; returns its wall-clock start (for the progress bar's rate)."""
@@ -46,15 +48,29 @@ class Progress:
                 "cpu_seconds": round(self.cpu_seconds, 1)}
 
 
+def refuse_to_overwrite(run: RunDir, resume: bool) -> Path | None:
+    """The run folder's latest checkpoint, to continue from with `resume`; without it a folder that has
+    checkpoints stops the run (SystemExit): a fresh start there would mix two runs in one log."""
+    latest = run.latest_checkpoint()
+    if latest is not None and not resume:
+        raise SystemExit(f"{run.root} already has checkpoints ({latest.name}): pass --resume=true to continue "
+                         f"that run, or another --run for a new one")
+    return latest if resume else None
+
+
 def resume_or_start(run: RunDir, modules: dict, config, ddp: Distributed, kind: str, **options) -> Progress:
     """With `config.resume` and a checkpoint in the run folder: loads `modules` (state-dict name -> model or
     optimiser) from the latest one, restores this rank's RNG state and drops the log rows a killed run wrote
-    after it. Otherwise a fresh run folder: training_options.json (the config, world size and `options`)
-    and an empty log. Returns the progress to continue from; every rank waits for rank 0's folder."""
-    latest = run.latest_checkpoint() if config.resume else None
+    after it. A folder with checkpoints and no `config.resume` is refused (`refuse_to_overwrite`).
+    Otherwise a fresh run folder: training_options.json (the config, world size and `options`) and an
+    empty log. Returns the progress to continue from; every rank waits for rank 0's folder."""
+    latest = refuse_to_overwrite(run, config.resume)
     progress = Progress()
     if latest is not None:
         state = load_checkpoint(latest, kind=kind, map_location=ddp.device)["state"]
+        if "epoch" not in state or "rng" not in state:
+            raise CheckpointError(f"{latest} is a training checkpoint of an older layout, which this code does "
+                                  f"not resume: start another --run")
         for name, module in modules.items():
             module.load_state_dict(state[name])
         progress = Progress(int(state["epoch"]), int(state["step"]), float(state["seconds"]),
@@ -81,6 +97,6 @@ def save_training_checkpoint(run: RunDir, modules: dict, progress: Progress, rng
     state |= {"epoch": progress.epoch, "step": progress.step, "seconds": progress.seconds,
               "cpu_seconds": progress.cpu_seconds, "rng": rngs}
     path = save_checkpoint(run.checkpoint_path(progress.epoch), kind=kind, model_args=model_args, state=state,
-                           meta={"config": config_to_dict(config)})
+                           meta={"training": {"config": config_to_dict(config)}})
     run.prune_checkpoints(config.keep_checkpoints)
     return path

@@ -10,7 +10,6 @@ and at the end `dcgan.pt`, the inference checkpoint (EMA generator) that evaluat
 
 import copy
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +18,15 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast
 from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
-from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
-from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, start_process
+from deep_learning.common.training import EMA, RunDir, epoch_order, start_process
 from deep_learning.dcgan.models import KIND, Discriminator, Generator, init_weights
 
 TRAINING_KIND = "dcgan/training"
@@ -133,6 +131,9 @@ def train(config: Config) -> Path:
     run = RunDir(model_dir("dcgan") / "saved" / (config.run or config.config))
     train_images, _ = load_image_split(config.data, config.image_size, config.seed)
     real_all = torch.as_tensor(train_images[: config.limit or None])
+    steps_per_epoch = len(real_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(real_all)} training images are fewer than one batch of {config.batch_size}")
     fmt = torch.channels_last if config.channels_last else torch.contiguous_format
 
     generator, discriminator, model_args = build_models(config)
@@ -141,55 +142,40 @@ def train(config: Config) -> Path:
     ema = EMA(generator, config.ema_decay)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
-    modules = {"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
-               "optimizer_d": opt_d}  # what a training checkpoint holds
-    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_images=len(real_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
-
     fixed_noise = torch.randn(64, config.z_dim, generator=torch.Generator().manual_seed(config.seed)).to(device)
     local_batch = max(1, config.batch_size // ddp.world_size)
-    steps_per_epoch = len(real_all) // config.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"{len(real_all)} training images are fewer than one batch of {config.batch_size}")
-    for epoch in range(progress.epoch + 1, config.epochs + 1):
+    order = torch.arange(len(real_all))  # the epoch's data order
+
+    def start_epoch(epoch: int) -> None:
+        nonlocal order
         generator.train()
         discriminator.train()
         order = epoch_order(len(real_all), epoch, config.seed)
-        sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
-        started = progress.start_epoch()
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
-                   leave=False, mininterval=2.0)
-        for i in bar:
-            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
-            real = from_uint8(real_all[rows])
-            if config.flip:
-                real = torch.where(torch.rand(len(real), 1, 1, 1) < 0.5, real.flip(-1), real)
-            real = real.to(device, memory_format=fmt)
-            noise = torch.randn(local_batch, config.z_dim).to(device)
-            values = train_step(g_train, d_train, discriminator, opt_g, opt_d, real, noise, config)
-            progress.step += 1
-            ema.decay = min(config.ema_decay, (1 + progress.step) / (10 + progress.step))
-            ema.update(generator)
-            for key, value in values.items():
-                sums[key] += value
-            rate = (i + 1) * config.batch_size / (time.time() - started)
-            bar.set_postfix(d=f"{values['loss_d']:.3f}", g=f"{values['loss_g']:.3f}", img_s=f"{rate:.0f}")
-        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
-        row = {"epoch": epoch, "step": progress.step,
-               **{k: round(ddp.mean(v / steps_per_epoch), 4) for k, v in sums.items()}, **timing}
-        rngs = gather_rng(ddp.world_size)  # every rank takes part, even when only rank 0 writes
-        if ddp.is_main:
-            run.log(row)
-            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-            if epoch % config.sample_every == 0 or epoch == config.epochs:
-                sampler = recalibrate_batchnorm(copy.deepcopy(ema.model), device)
-                with torch.no_grad():
-                    save_grid(sampler(fixed_noise).float(), run.samples / f"epoch{epoch:04d}.png", nrow=8, scale=2)
-                plot_progress(run.read_log(), ["loss_d", "loss_g", "d_real", "d_fake"], run.root / "progress.png",
-                              title=f"DCGAN {run.root.name}")
-            if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args)
-        ddp.barrier()
+
+    def step(i: int, steps: int) -> dict:
+        rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+        real = from_uint8(real_all[rows])
+        if config.flip:
+            real = torch.where(torch.rand(len(real), 1, 1, 1) < 0.5, real.flip(-1), real)
+        real = real.to(device, memory_format=fmt)
+        noise = torch.randn(local_batch, config.z_dim).to(device)
+        values = train_step(g_train, d_train, discriminator, opt_g, opt_d, real, noise, config)
+        ema.update(generator, steps)
+        return values
+
+    def samples(epoch: int, path: Path) -> None:
+        sampler = recalibrate_batchnorm(copy.deepcopy(ema.model), device)
+        with torch.no_grad():
+            save_grid(sampler(fixed_noise).float(), path, nrow=8, scale=2)
+
+    progress = fit(TrainingRun(
+        run, ddp, config, TRAINING_KIND, model_args, steps_per_epoch=steps_per_epoch,
+        images_per_step=config.batch_size, step=step, start_epoch=start_epoch, samples=samples,
+        modules={"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
+                 "optimizer_d": opt_d},  # what a training checkpoint holds
+        plot_keys=("loss_d", "loss_g", "d_real", "d_fake"), title=f"DCGAN {run.root.name}",
+        options={"train_images": len(real_all)}))
     if ddp.is_main:
         export_generator(run, ema.model, model_args, config, progress.step, (progress.seconds, progress.cpu_seconds),
                          len(real_all), ddp.world_size, device)
@@ -199,14 +185,11 @@ def train(config: Config) -> Path:
 
 def export_generator(run: RunDir, ema_generator: Generator, model_args: dict, config: Config, steps: int,
                      seconds: tuple[float, float], images: int, world_size: int, device) -> Path:
-    """`seconds`: (wall-clock, this process's CPU) training time."""
-    """The inference checkpoint: the EMA generator (BatchNorm recalibrated), float16, with its story."""
+    """The inference checkpoint: the EMA generator (BatchNorm recalibrated), float16, with its story (the
+    server's title and description are backend/registry.py's). `seconds`: (wall-clock, this process's CPU)."""
     generator = recalibrate_batchnorm(copy.deepcopy(ema_generator), device).cpu()
     data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
     meta = {
-        "title": "Random images (DCGAN)",
-        "description": f"Seed 002's DCGAN: {config.image_size}x{config.image_size} colour images from "
-                       f"{config.z_dim} numbers of noise; trained on {data}. Every seed gives its own image.",
         "image_size": config.image_size,
         "training": {"data": data, "images": images, "epochs": config.epochs, "steps": steps,
                      "seconds": round(seconds[0], 1), "cpu_seconds": round(seconds[1], 1),

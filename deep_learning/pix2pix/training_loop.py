@@ -10,7 +10,6 @@ progress.png, and at the end `pix2pix.pt`, the inference checkpoint that evaluat
 
 import copy
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,16 +19,15 @@ if __package__ in (None, ""):  # run as a script from any working directory
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast, bf16_is_fast
 from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
-from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
-from deep_learning.common.training import RunDir, epoch_order, plot_progress, start_process
+from deep_learning.common.training import RunDir, epoch_order, start_process
 from deep_learning.dcgan.models import init_weights  # the pix2pix paper initialises as DCGAN does
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
 from deep_learning.pix2pix.sketch import sketches_of
@@ -121,6 +119,9 @@ def train(config: Config) -> Path:
     train_images, test_images = load_image_split(config.data, config.image_size, config.seed)
     train_images = train_images[: config.limit or None]
     images_all, sketches_all = torch.as_tensor(train_images), sketches_of(train_images)
+    steps_per_epoch = len(images_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(images_all)} training pairs are fewer than one batch of {config.batch_size}")
     val_images = from_uint8(test_images[: config.val_images]).to(device)
     val_sketches = sketches_of(test_images[: config.val_images]).to(device)
     fmt = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -130,56 +131,43 @@ def train(config: Config) -> Path:
     discriminator.to(device, memory_format=fmt)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr, betas=(config.beta1, 0.999))
-    modules = {"generator": generator, "discriminator": discriminator, "optimizer_g": opt_g, "optimizer_d": opt_d}
-    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_pairs=len(images_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
+    order, val_output = torch.arange(len(images_all)), val_images  # the epoch's data order, held-out outputs
 
-    steps_per_epoch = len(images_all) // config.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"{len(images_all)} training pairs are fewer than one batch of {config.batch_size}")
-    for epoch in range(progress.epoch + 1, config.epochs + 1):
+    def start_epoch(epoch: int) -> None:
+        nonlocal order
         generator.train()
         discriminator.train()
         order = epoch_order(len(images_all), epoch, config.seed)
-        sums = dict.fromkeys(["loss_d", "loss_g_adv", "loss_l1"], 0.0)
-        started = progress.start_epoch()
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
-                   leave=False, mininterval=2.0)
-        for i in bar:
-            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
-            image, sketch = from_uint8(images_all[rows]), sketches_all[rows]
-            if config.flip:
-                flip = torch.rand(len(rows), 1, 1, 1) < 0.5
-                image, sketch = torch.where(flip, image.flip(-1), image), torch.where(flip, sketch.flip(-1), sketch)
-            if config.thicken:
-                sketch = torch.where(torch.rand(len(rows), 1, 1, 1) < config.thicken, thicken(sketch), sketch)
-            image, sketch = image.to(device, memory_format=fmt), sketch.to(device, memory_format=fmt)
-            values = train_step(g_train, d_train, discriminator, opt_g, opt_d, sketch, image, config)
-            progress.step += 1
-            for key, value in values.items():
-                sums[key] += value
-            rate = (i + 1) * config.batch_size / (time.time() - started)
-            bar.set_postfix(d=f"{values['loss_d']:.3f}", adv=f"{values['loss_g_adv']:.3f}",
-                            l1=f"{values['loss_l1']:.4f}", img_s=f"{rate:.0f}")
-        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
+
+    def step(i: int, steps: int) -> dict:
+        rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+        image, sketch = from_uint8(images_all[rows]), sketches_all[rows]
+        if config.flip:
+            flip = torch.rand(len(rows), 1, 1, 1) < 0.5
+            image, sketch = torch.where(flip, image.flip(-1), image), torch.where(flip, sketch.flip(-1), sketch)
+        if config.thicken:
+            sketch = torch.where(torch.rand(len(rows), 1, 1, 1) < config.thicken, thicken(sketch), sketch)
+        image, sketch = image.to(device, memory_format=fmt), sketch.to(device, memory_format=fmt)
+        return train_step(g_train, d_train, discriminator, opt_g, opt_d, sketch, image, config)
+
+    @torch.no_grad()
+    def validate(epoch: int) -> dict:
+        nonlocal val_output
         generator.eval()
-        with torch.no_grad():
-            val_output = generator(val_sketches).float()
-        row = {"epoch": epoch, "step": progress.step,
-               **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items()},
-               "val_l1": round(float((val_output - val_images).abs().mean()) / 2, 5), **timing}
-        rngs = gather_rng(ddp.world_size)
-        if ddp.is_main:
-            run.log(row)
-            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-            if epoch % config.sample_every == 0 or epoch == config.epochs:
-                grid = torch.cat([val_sketches[:8].expand(-1, 3, -1, -1), val_output[:8], val_images[:8]])
-                save_grid(grid.cpu(), run.samples / f"epoch{epoch:04d}.png", nrow=min(8, len(val_images)), scale=2)
-                plot_progress(run.read_log(), ["loss_d", "loss_g_adv", "loss_l1", "val_l1"], run.root / "progress.png",
-                              title=f"Pix2Pix {run.root.name}")
-            if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args)
-        ddp.barrier()
+        val_output = generator(val_sketches).float()
+        return {"val_l1": round(float((val_output - val_images).abs().mean()) / 2, 5)}
+
+    def samples(epoch: int, path: Path) -> None:  # rows: sketch, Pix2Pix, original
+        grid = torch.cat([val_sketches[:8].expand(-1, 3, -1, -1), val_output[:8], val_images[:8]])
+        save_grid(grid.cpu(), path, nrow=min(8, len(val_images)), scale=2)
+
+    progress = fit(TrainingRun(
+        run, ddp, config, TRAINING_KIND, model_args, steps_per_epoch=steps_per_epoch,
+        images_per_step=config.batch_size, step=step, start_epoch=start_epoch, validate=validate, samples=samples,
+        modules={"generator": generator, "discriminator": discriminator, "optimizer_g": opt_g, "optimizer_d": opt_d},
+        plot_keys=("loss_d", "loss_g_adv", "loss_l1", "val_l1"), title=f"Pix2Pix {run.root.name}",
+        options={"train_pairs": len(images_all)}))
     if ddp.is_main:
         export_generator(run.root / "pix2pix.pt", generator, model_args, config, progress.step,
                          (progress.seconds, progress.cpu_seconds), len(images_all), test_images[:EXAMPLES], device)
@@ -190,13 +178,10 @@ def train(config: Config) -> Path:
 def export_generator(path: Path, generator: UNetGenerator, model_args: dict, config: Config, steps: int,
                      seconds: tuple[float, float], pairs: int, examples: np.ndarray, device) -> Path:
     """The inference checkpoint: the generator (eval-mode BatchNorm statistics) in float16, held-out
-    examples for the "example" button, and its story. `seconds`: (wall-clock, this process's CPU)."""
+    examples for the "example" button, and its story (the server's title and description are
+    backend/registry.py's). `seconds`: (wall-clock, this process's CPU)."""
     data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
     meta = {
-        "title": "Sketch to image (Pix2Pix)",
-        "description": f"Draw dark lines on white; a U-Net turns the drawing into a {config.image_size} px colour "
-                       f"image. Trained on {data}: each picture's colour edges as the sketch, the picture as "
-                       f"the answer, with L1 (lambda {config.l1_weight:g}) + PatchGAN adversarial loss.",
         "image_size": config.image_size,
         "training": {"data": data, "pairs": pairs, "epochs": config.epochs, "steps": steps,
                      "seconds": round(seconds[0], 1), "cpu_seconds": round(seconds[1], 1), "device": str(device),

@@ -12,9 +12,7 @@ original), progress.png, `srresnet.pt` after pretraining and `srgan.pt` at the e
 """
 
 import copy
-import math
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,16 +22,16 @@ if __package__ in (None, ""):  # run as a script from any working directory
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast, bf16_is_fast
 from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
-from deep_learning.common.resume import gather_rng, resume_or_start, save_training_checkpoint
-from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, start_process
+from deep_learning.common.resume import Progress
+from deep_learning.common.training import EMA, RunDir, epoch_order, start_process
 from deep_learning.srgan.data import low_res_batch
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import DEFAULT_NETWORK, ClassifierFeatureLoss
@@ -111,18 +109,10 @@ def psnr(output: torch.Tensor, target: torch.Tensor) -> float:
 
 def export_generator(path: Path, generator: Generator, config: Config, stage: str, steps: int,
                      seconds: tuple[float, float], images: int, examples: np.ndarray, device) -> Path:
-    """An inference checkpoint: the EMA generator in float16, with held-out examples and its story.
-    `seconds`: (wall-clock, this process's CPU) training time."""
+    """An inference checkpoint: the EMA generator in float16, with held-out examples and its story (the
+    server's title and description are backend/registry.py's). `seconds`: (wall-clock, this process's CPU)."""
     data = "emoji (training concepts)" if config.data == "emoji" else f"image folder {Path(config.data).name}"
-    low = config.hr_size // config.scale
-    content = ("pixel L1 + feature L1 in our emoji classifier" if config.perceptual_weight and stage == "srgan"
-               else "pixel L1")
     meta = {
-        "title": "Super-resolution (SRGAN)" if stage == "srgan" else "Super-resolution (SRResNet, no GAN)",
-        "description": f"{config.scale}x super-resolution ({low} -> {config.hr_size} px on emoji; larger inputs "
-                       f"run whole, fully convolutionally). Residual generator with pixel-shuffle upsampling, "
-                       f"content loss = {content}"
-                       + (", plus an adversarial loss." if stage == "srgan" else " (no adversarial loss)."),
         "image_size": config.hr_size, "scale": config.scale, "stage": stage,
         "training": {"data": data, "images": images, "epochs": config.epochs if stage == "srgan" else
                      config.pretrain_epochs, "steps": steps, "seconds": round(seconds[0], 1),
@@ -179,76 +169,68 @@ def train(config: Config) -> Path:
     if config.limit:
         train_high = train_high[: config.limit]
     high_all, low_all = torch.as_tensor(train_high), torch.as_tensor(low_res_batch(train_high, config.scale))
+    steps_per_epoch = len(high_all) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(high_all)} training images are fewer than one batch of {config.batch_size}")
     val_high = from_uint8(test_high[: config.val_images]).to(device)
     val_low = from_uint8(low_res_batch(test_high[: config.val_images], config.scale)).to(device)
+    bicubic_psnr = psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
     fmt = torch.channels_last if config.channels_last else torch.contiguous_format
 
     generator = Generator(**model_args_of(config)).to(device, memory_format=fmt)
     discriminator = Discriminator(config.d_channels).to(device, memory_format=fmt)
-    perceptual = None  # loaded when the GAN stage starts: pretraining does not need it
     ema = EMA(generator, config.ema_decay)
     opt_g = torch.optim.Adam(generator.parameters(), config.lr_g, betas=(config.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.lr_d, betas=(config.beta1, 0.999))
-    modules = {"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
-               "optimizer_d": opt_d}  # what a training checkpoint holds
-    progress = resume_or_start(run, modules, config, ddp, TRAINING_KIND, train_images=len(high_all))
     g_train, d_train = ddp.wrap(generator), ddp.wrap(discriminator)
+    order, val_output = torch.arange(len(high_all)), val_high  # the epoch's data order, held-out outputs
+    adversarial, perceptual = False, None  # the GAN stage; its perceptual network, loaded when it starts
 
-    steps_per_epoch = len(high_all) // config.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"{len(high_all)} training images are fewer than one batch of {config.batch_size}")
-    bicubic_psnr = psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
-    for epoch in range(progress.epoch + 1, config.epochs + 1):
+    def start_epoch(epoch: int) -> None:
+        nonlocal order, adversarial, perceptual
         adversarial = epoch > config.pretrain_epochs
         if adversarial and config.perceptual_weight and perceptual is None:
             perceptual = ClassifierFeatureLoss.from_checkpoint(config.perceptual_network).to(device, memory_format=fmt)
         generator.train()
         order = epoch_order(len(high_all), epoch, config.seed)
-        sums = dict.fromkeys(["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d"], 0.0)
-        started = progress.start_epoch()
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}{' gan' if adversarial else ''}",
-                   disable=not ddp.is_main, leave=False, mininterval=2.0)
-        for i in bar:
-            rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
-            high, low = random_crops(high_all[rows].permute(0, 3, 1, 2), low_all[rows].permute(0, 3, 1, 2),
-                                     config.crop, config.scale)
-            high, low = from_uint8(high), from_uint8(low)
-            if config.flip:
-                flip = torch.rand(len(high), 1, 1, 1) < 0.5
-                high, low = torch.where(flip, high.flip(-1), high), torch.where(flip, low.flip(-1), low)
-            high, low = high.to(device, memory_format=fmt), low.to(device, memory_format=fmt)
-            values = train_step(g_train, d_train, discriminator, perceptual, opt_g, opt_d, low, high, adversarial,
-                                config)
-            progress.step += 1
-            ema.decay = min(config.ema_decay, (1 + progress.step) / (10 + progress.step))
-            ema.update(generator)
-            for key, value in values.items():
-                sums[key] += value
-            rate = (i + 1) * config.batch_size / (time.time() - started)
-            bar.set_postfix(l1=f"{values['loss_l1']:.4f}", d=f"{values.get('loss_d', math.nan):.3f}",
-                            img_s=f"{rate:.0f}")
-        timing = progress.end_epoch(epoch, steps_per_epoch * config.batch_size)
-        with torch.no_grad():
-            val_output = ema.model(val_low)
-        row = {"epoch": epoch, "step": progress.step, "adversarial": adversarial,
-               **{k: round(ddp.mean(v / steps_per_epoch), 5) for k, v in sums.items() if v},
-               "val_psnr": round(psnr(val_output, val_high), 3), "val_psnr_bicubic": round(bicubic_psnr, 3), **timing}
-        rngs = gather_rng(ddp.world_size)
-        if ddp.is_main:
-            run.log(row)
-            print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-            if epoch % config.sample_every == 0 or epoch == config.epochs:
-                save_sample_grid(run.samples / f"epoch{epoch:04d}.png", val_low[:8], val_output[:8], val_high[:8],
-                                 config.scale)
-                plot_progress(run.read_log(), ["loss_l1", "loss_perceptual", "loss_g_adv", "loss_d", "val_psnr"],
-                              run.root / "progress.png", title=f"SRGAN {run.root.name}")
-            if epoch % config.checkpoint_every == 0 or epoch in (config.epochs, config.pretrain_epochs):
-                save_training_checkpoint(run, modules, progress, rngs, config, TRAINING_KIND, model_args_of(config))
-            if epoch in (config.pretrain_epochs, config.epochs):
-                stage = "srgan" if epoch == config.epochs and config.epochs > config.pretrain_epochs else "srresnet"
-                export_generator(run.root / f"{stage}.pt", ema.model, config, stage, progress.step,
-                                 (progress.seconds, progress.cpu_seconds), len(high_all), test_high[:EXAMPLES], device)
-        ddp.barrier()
+
+    def step(i: int, steps: int) -> dict:
+        rows = order[i * config.batch_size : (i + 1) * config.batch_size][ddp.rank :: ddp.world_size]
+        high, low = random_crops(high_all[rows].permute(0, 3, 1, 2), low_all[rows].permute(0, 3, 1, 2),
+                                 config.crop, config.scale)
+        high, low = from_uint8(high), from_uint8(low)
+        if config.flip:
+            flip = torch.rand(len(high), 1, 1, 1) < 0.5
+            high, low = torch.where(flip, high.flip(-1), high), torch.where(flip, low.flip(-1), low)
+        high, low = high.to(device, memory_format=fmt), low.to(device, memory_format=fmt)
+        values = train_step(g_train, d_train, discriminator, perceptual, opt_g, opt_d, low, high, adversarial, config)
+        ema.update(generator, steps)
+        return values
+
+    @torch.no_grad()
+    def validate(epoch: int) -> dict:
+        nonlocal val_output
+        val_output = ema.model(val_low)
+        return {"adversarial": adversarial, "val_psnr": round(psnr(val_output, val_high), 3),
+                "val_psnr_bicubic": round(bicubic_psnr, 3)}
+
+    def samples(epoch: int, path: Path) -> None:
+        save_sample_grid(path, val_low[:8], val_output[:8], val_high[:8], config.scale)
+
+    def end_epoch(progress: Progress) -> None:  # the SRResNet after pretraining, the SRGAN at the end
+        if progress.epoch in (config.pretrain_epochs, config.epochs):
+            stage = "srgan" if progress.epoch == config.epochs > config.pretrain_epochs else "srresnet"
+            export_generator(run.root / f"{stage}.pt", ema.model, config, stage, progress.step,
+                             (progress.seconds, progress.cpu_seconds), len(high_all), test_high[:EXAMPLES], device)
+
+    fit(TrainingRun(
+        run, ddp, config, TRAINING_KIND, model_args_of(config), steps_per_epoch=steps_per_epoch,
+        images_per_step=config.batch_size, step=step, start_epoch=start_epoch, validate=validate, samples=samples,
+        end_epoch=end_epoch, checkpoint_epochs=(config.pretrain_epochs,),
+        modules={"generator": generator, "discriminator": discriminator, "ema": ema.model, "optimizer_g": opt_g,
+                 "optimizer_d": opt_d},  # what a training checkpoint holds
+        plot_keys=("loss_l1", "loss_perceptual", "loss_g_adv", "loss_d", "val_psnr"), title=f"SRGAN {run.root.name}",
+        options={"train_images": len(high_all)}))
     ddp.close()
     return run.root
 

@@ -1,0 +1,109 @@
+"""The training skeleton (deep_learning/common/loop.py) on a line fit: the run folder explains itself, a
+folder with checkpoints is not started over without --resume=true, and a run killed mid-epoch resumes to
+the weights of a run that was never stopped."""
+
+import json
+from dataclasses import dataclass, replace
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from deep_learning.common.checkpoint import load_checkpoint
+from deep_learning.common.loop import TrainingRun, fit
+from deep_learning.common.training import Distributed, RunDir
+
+STEPS_PER_EPOCH = 4
+
+
+@dataclass
+class Config:
+    epochs: int = 3
+    checkpoint_every: int = 1
+    keep_checkpoints: int = 2
+    sample_every: int = 1
+    resume: bool = False
+    seed: int = 0
+
+
+def line_fit(root, config: Config, die_at_step: int = 0):
+    """Fits y = 2 x0 - x1 with SGD on batches drawn from torch's global RNG (which a resume must restore);
+    `die_at_step` raises KeyboardInterrupt there, as Ctrl-C or a kill would stop the run."""
+    torch.manual_seed(config.seed)
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = torch.randn(32, 2, generator=torch.Generator().manual_seed(1))
+    y = x @ torch.tensor([[2.0], [-1.0]])
+
+    def step(i: int, steps: int) -> dict:
+        if steps == die_at_step:
+            raise KeyboardInterrupt
+        batch = torch.randint(0, len(x), (8,))
+        loss = F.mse_loss(model(x[batch]), y[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return {"loss": loss.item()}
+
+    def samples(epoch, path):
+        path.write_text(f"{model.weight.tolist()}\n")
+
+    progress = fit(TrainingRun(RunDir(root), Distributed(0, 1, torch.device("cpu")), config, "line/training",
+                               {"in": 2}, {"model": model, "optimizer": optimizer}, steps_per_epoch=STEPS_PER_EPOCH,
+                               images_per_step=8, step=step, samples=samples, plot_keys=("loss",), title="line"))
+    return progress, model
+
+
+def log_epochs(root) -> list[int]:
+    return [json.loads(line)["epoch"] for line in (root / "log.jsonl").read_text().splitlines()]
+
+
+def test_a_run_folder_explains_itself(tmp_path):
+    progress, _ = line_fit(tmp_path, Config())
+    assert (progress.epoch, progress.step) == (3, 3 * STEPS_PER_EPOCH)
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in rows] == [1, 2, 3] and rows[-1] == progress.row
+    assert {"step", "loss", "images_per_s", "seconds", "cpu_seconds"} <= set(rows[0])
+    assert json.loads((tmp_path / "training_options.json").read_text())["epochs"] == 3
+    assert sorted(p.name for p in tmp_path.glob("checkpoint-*")) == ["checkpoint-epoch0002.pt",
+                                                                      "checkpoint-epoch0003.pt"]
+    checkpoint = load_checkpoint(tmp_path / "checkpoint-epoch0003.pt", kind="line/training")
+    assert checkpoint["meta"]["training"]["config"]["epochs"] == 3  # the one meta layout
+    assert checkpoint["state"]["epoch"] == 3 and len(checkpoint["state"]["rng"]) == 1
+    assert (tmp_path / "samples" / "epoch0003.png").is_file() and (tmp_path / "progress.png").is_file()
+
+
+def test_refuses_to_start_over_a_run_with_checkpoints_and_resume_continues_it(tmp_path):
+    line_fit(tmp_path, Config(epochs=2))
+    log = (tmp_path / "log.jsonl").read_text()
+    with pytest.raises(SystemExit) as refused:
+        line_fit(tmp_path, Config(epochs=4))
+    assert str(tmp_path) in str(refused.value) and "--resume=true" in str(refused.value)
+    assert "--run" in str(refused.value)
+    assert (tmp_path / "log.jsonl").read_text() == log  # nothing of the first run was touched
+
+    progress, _ = line_fit(tmp_path, Config(epochs=4, resume=True))
+    assert (progress.epoch, progress.step) == (4, 4 * STEPS_PER_EPOCH)
+    assert log_epochs(tmp_path) == [1, 2, 3, 4]
+
+
+def test_resume_without_checkpoints_starts_fresh(tmp_path):
+    progress, _ = line_fit(tmp_path, Config(epochs=1, resume=True))
+    assert progress.epoch == 1 and log_epochs(tmp_path) == [1]
+
+
+def test_a_run_killed_mid_epoch_resumes_to_the_weights_of_an_unbroken_one(tmp_path):
+    config = Config(epochs=4, checkpoint_every=2)
+    _, straight = line_fit(tmp_path / "straight", config)
+    killed = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):  # in epoch 4: epoch 3 is logged, the last checkpoint is epoch 2's
+        line_fit(killed, config, die_at_step=3 * STEPS_PER_EPOCH + 2)
+    assert log_epochs(killed) == [1, 2, 3]
+    assert [p.name for p in killed.glob("checkpoint-*")] == ["checkpoint-epoch0002.pt"]
+
+    progress, resumed = line_fit(killed, replace(config, resume=True))
+    assert (progress.epoch, progress.step) == (4, 4 * STEPS_PER_EPOCH)
+    assert log_epochs(killed) == [1, 2, 3, 4]  # epoch 3's row from before the kill is not repeated
+    for a, b in zip(straight.parameters(), resumed.parameters(), strict=True):
+        assert torch.equal(a, b)
