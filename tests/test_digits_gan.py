@@ -27,8 +27,8 @@ from deep_learning.digits_gan.labels import (
     parse_digit_string,
     sample_k_hot,
 )
-from deep_learning.digits_gan.models import GENERATOR_KIND, Critic, Generator
-from deep_learning.digits_gan.pipeline import DigitsPipeline, sample_sheet, sheet_labels
+from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED, Critic, Generator
+from deep_learning.digits_gan.pipeline import DigitsPipeline, sample_sheet, sheet_labels, training_config
 
 TINY = {"z_dim": 8, "width": 4}
 TINY_FLAGS = ["--z_dim=8", "--g_width=4", "--d_width=4", "--batch_size=16", "--n_critic=2", "--check_per_digit=0"]
@@ -211,7 +211,7 @@ def test_training_runs_and_resume_matches_uninterrupted_run(mnist_slice, tmp_pat
     resumed = training_loop.main([*common, "--run=split", "--epochs=2", "--resume", f"--out={tmp_path / 'b.pt'}"])
 
     assert resumed["step"] == straight["step"] == 2 * (160 // 16)
-    timing = {"seconds", "images_per_s"}
+    timing = {"seconds", "cpu_seconds", "images_per_s"}
     assert {k: v for k, v in resumed.items() if k not in timing} == {
         k: v for k, v in straight.items() if k not in timing}
     a, b = _state(tmp_path / "straight/checkpoint-epoch0002.pt"), _state(tmp_path / "split/checkpoint-epoch0002.pt")
@@ -224,7 +224,7 @@ def test_training_runs_and_resume_matches_uninterrupted_run(mnist_slice, tmp_pat
     assert (tmp_path / "split" / "progress.png").is_file()
 
     shipped = load_checkpoint(tmp_path / "b.pt", kind=GENERATOR_KIND)
-    assert shipped["meta"]["config"]["config"] == "can" and shipped["meta"]["training"]["epochs"] == 2
+    assert shipped["meta"]["training"]["config"]["config"] == "can" and shipped["meta"]["training"]["epochs"] == 2
     assert all(t.dtype == torch.float16 for t in shipped["state"]["generator"].values() if t.is_floating_point())
     pipeline = DigitsPipeline.from_checkpoint(tmp_path / "b.pt")
     assert pipeline.digits("0123456789", seed=0).size == (280, 28)
@@ -235,8 +235,27 @@ def test_baseline_preset_is_one_hot_without_classifier(mnist_slice, tmp_path):
                         f"--out={tmp_path / 'base.pt'}"])
     state = _state(tmp_path / "baseline/checkpoint-epoch0001.pt")
     assert "classifier" not in state
-    config = load_checkpoint(tmp_path / "base.pt")["meta"]["config"]
+    config = load_checkpoint(tmp_path / "base.pt")["meta"]["training"]["config"]
     assert config["pan"] == 0.0 and config["class_weight"] == 0.0
+
+
+def test_the_export_goes_to_the_run_folder_not_over_the_shipped_checkpoint(mnist_slice, tmp_path):
+    before = SHIPPED.read_bytes() if SHIPPED.is_file() else None
+    mtime = SHIPPED.stat().st_mtime_ns if SHIPPED.is_file() else None
+    training_loop.main([*TINY_FLAGS, f"--saved={tmp_path}", "--limit=32", "--epochs=1"])  # no --out
+    exported = load_checkpoint(tmp_path / "can" / "digits.pt", kind=GENERATOR_KIND)
+    assert training_config(exported["meta"])["epochs"] == 1 and "title" not in exported["meta"]
+    assert (SHIPPED.read_bytes() if SHIPPED.is_file() else None) == before
+    assert (SHIPPED.stat().st_mtime_ns if SHIPPED.is_file() else None) == mtime
+
+
+def test_training_config_reads_the_one_meta_layout_and_the_shipped_checkpoints():
+    assert training_config({"training": {"config": {"pan": 0.1}}}) == {"pan": 0.1}
+    assert training_config({"config": {"pan": 0.2}, "training": {"epochs": 6}}) == {"pan": 0.2}  # older layout
+    if SHIPPED.is_file():
+        pipeline = DigitsPipeline.from_checkpoint(SHIPPED)
+        assert pipeline.info["training"]["config"]["config"] == "can"
+        assert pipeline.digits("42", seed=0).size == (56, 28)
 
 
 @pytest.mark.slow

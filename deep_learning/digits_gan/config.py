@@ -29,14 +29,16 @@ class Config:
     bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
     channels_last: bool = True  # NHWC models and batches: +20-50% training steps with bf16 (benchmark_training)
     limit: int = 0  # use only the first N training digits (tests); 0 = all 60,000
-    checkpoint_every: int = 1  # epochs between checkpoints, sample grids, plots and accuracy checks
+    checkpoint_every: int = 1  # epochs between checkpoints and accuracy checks
+    sample_every: int = 1  # epochs between sample grids
     keep_checkpoints: int = 3  # newest full checkpoints kept in the run folder
     check_per_digit: int = 100  # one-hot samples per digit for the accuracy check in the log; 0 = none
     resume: bool = False  # continue from the run folder's latest checkpoint
     seed: int = 0
     device: str = "auto"  # auto, cpu or cuda
     saved: str = ""  # folder of run folders; default: deep_learning/digits_gan/saved
-    out: str = ""  # inference checkpoint written at the end; default: the shipped checkpoints/digits.pt
+    out: str = ""  # inference checkpoint written at the end; default: <run>/digits.pt (shipping is an explicit
+    # --out=deep_learning/digits_gan/checkpoints/digits.pt)
 
 
 PRESETS = {

@@ -33,7 +33,7 @@ from deep_learning.digits_gan.config import PRESETS
 from deep_learning.digits_gan.config import Config as TrainingConfig
 from deep_learning.digits_gan.labels import NUM_DIGITS, one_hot
 from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED
-from deep_learning.digits_gan.pipeline import DigitsPipeline, sample_sheet
+from deep_learning.digits_gan.pipeline import DigitsPipeline, sample_sheet, training_config
 
 CACHE = model_dir("digits_gan") / "saved" / "eval_cache"  # real-image Inception features (gitignored)
 MIX_RATIOS = (0.25, 0.5, 0.75)  # weight of the first digit in the 2-digit blends
@@ -175,8 +175,7 @@ def evaluate(checkpoint: str, config: EvalConfig, judge: Judge, real: RealDigits
     return {
         "checkpoint": _relative(checkpoint),
         "training": pipeline.meta.get("training", {}),
-        "command": training_command(pipeline.meta.get("config", {}))
-        + ("" if Path(checkpoint).resolve() == SHIPPED.resolve() else f" --out={_relative(checkpoint)}"),
+        "command": training_command(training_config(pipeline.meta)) + f" --out={_relative(checkpoint)}",
         "rows": [
             {"label": "generated digits (one-hot labels)", **generated},
             {"label": "real MNIST digits (reference)", **real_rows},

@@ -20,6 +20,12 @@ SHEET_BLENDS = ((1, 7), (3, 8), (4, 9), (0, 6))  # the 2-hot rows under the ten 
 MAX_SEED = 2**63 - 1
 
 
+def training_config(meta: dict) -> dict:
+    """The training options a checkpoint stores, at meta.training.config; older digits checkpoints (the
+    shipped one among them) keep them at meta.config."""
+    return meta.get("training", {}).get("config") or meta.get("config", {})
+
+
 def sheet_labels() -> torch.Tensor:
     """Rows of a sample sheet: one-hot 0-9, then a few half-and-half blends."""
     blends = torch.zeros(len(SHEET_BLENDS), NUM_DIGITS)
@@ -116,6 +122,6 @@ class DigitsPipeline:
             "description": self.meta.get("description", ""),
             "image_size": self.image_size,
             "max_digits": MAX_DIGITS,
-            "training": {**training, "config": self.meta.get("config", {})},
+            "training": {**training, "config": training_config(self.meta)},
             "metrics": metrics,
         }

@@ -3,16 +3,16 @@
 can (default, seed 003): conditional WGAN-GP whose generator labels come from the k-hot "pan-classness"
 meta-distribution, plus a classifier trained on real digits whose cross-entropy against the requested
 mix shapes the generator. baseline (seed 000): the same networks as a plain one-hot cGAN, no classifier.
-Every `checkpoint_every` epochs: an atomic checkpoint, a sample grid and a progress plot in
-deep_learning/digits_gan/saved/<run>/; `--resume` continues the run's latest checkpoint exactly. Also
-runs under `torchrun --nproc_per_node=2` (each process takes its shard of every epoch's permutation).
-At the end the EMA generator goes, in float16, to the inference checkpoint (default: the shipped one).
+Every `checkpoint_every` epochs an atomic checkpoint, every `sample_every` a sample grid, every epoch the
+progress plot, in deep_learning/digits_gan/saved/<run>/ (common/loop.py); `--resume` continues the run's
+latest checkpoint exactly, and a run folder with checkpoints is refused without it. Also runs under
+`torchrun --nproc_per_node=2` (each process takes its shard of every epoch's permutation). At the end the
+EMA generator goes, in float16, to `<run>/digits.pt` (`--out=deep_learning/digits_gan/checkpoints/digits.pt`
+ships it).
 """
 
 import sys
-import time
 import warnings
-from collections import defaultdict
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script from any working directory
@@ -20,20 +20,21 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from deep_learning.classifiers.models import SHIPPED as CLASSIFIERS
 from deep_learning.classifiers.models import classify, load_classifier
-from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
+from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.mnist import load_mnist
 from deep_learning.common.device import autocast, seed_everything
 from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import EMA, RunDir, epoch_order, plot_progress, setup_distributed
+from deep_learning.common.resume import Progress
+from deep_learning.common.training import EMA, RunDir, epoch_order, setup_distributed
 from deep_learning.digits_gan.config import PRESETS, Config
 from deep_learning.digits_gan.labels import NUM_DIGITS, one_hot, sample_k_hot
-from deep_learning.digits_gan.models import GENERATOR_KIND, SHIPPED, TRAINING_KIND, Critic, DigitClassifier, Generator
+from deep_learning.digits_gan.models import GENERATOR_KIND, TRAINING_KIND, Critic, DigitClassifier, Generator
 from deep_learning.digits_gan.pipeline import generate, noise, sample_sheet
 
 # The critic's [1, N] score weight gets a gradient with strides (1, 1): just as contiguous as the bucket's
@@ -142,98 +143,59 @@ def build(config: Config, image_size: int, device: torch.device) -> tuple[dict, 
     return args, models, optimizers
 
 
-def restore(run: RunDir, config: Config, modules: dict, ema: EMA, device: torch.device) -> dict:
-    """Loads the run's latest checkpoint into models, optimizers and EMA; returns the progress counters."""
-    latest = run.latest_checkpoint()
-    if latest is not None and not config.resume:
-        raise SystemExit(f"{run.root} already has checkpoints: pass --resume to continue it, or a new --run")
-    if latest is None:
-        return {"epoch": 0, "step": 0, "seconds": 0.0}
-    state = load_checkpoint(latest, kind=TRAINING_KIND, map_location=device)["state"]
-    for name, module in modules.items():
-        module.load_state_dict(state[name])
-    ema.model.load_state_dict(state["ema"])
-    print(f"resuming {latest.name}: epoch {state['progress']['epoch']}, step {state['progress']['step']}")
-    return dict(state["progress"])
-
-
 def train(config: Config) -> dict:
     """Trains (or resumes) one run; returns the last log row. Writes only from process 0."""
-    dist = setup_distributed(config.device)
-    device = dist.device
+    ddp = setup_distributed(config.device)
+    device = ddp.device
     seed_everything(config.seed)  # the same initial weights on every rank and every run of this seed
     run = RunDir(Path(config.saved or model_dir("digits_gan") / "saved") / (config.run or config.config))
     images, digits = (torch.from_numpy(array[: config.limit or None]) for array in load_mnist("train"))
     args, models, optimizers = build(config, images.shape[-1], device)
     generator, critic, classifier = models["generator"], models["critic"], models.get("classifier")
     ema = EMA(generator, config.ema_decay)
-    progress = restore(run, config, models | optimizers, ema, device)
-    if dist.is_main:
-        run.create()
-        run.truncate_log(progress["epoch"])  # rows a killed run logged after its last checkpoint
-        run.write_options(config_to_dict(config) | {"world_size": dist.world_size})
     judge = None
-    if config.check_per_digit and dist.is_main and CLASSIFIERS["mnist"].is_file():
+    if config.check_per_digit and ddp.is_main and CLASSIFIERS["mnist"].is_file():
         judge = load_classifier(CLASSIFIERS["mnist"])[0].to(device)
-    g_ddp, d_ddp = dist.wrap(generator), dist.wrap(critic)
-    c_ddp = dist.wrap(classifier) if classifier is not None else None
+    g_ddp, d_ddp = ddp.wrap(generator), ddp.wrap(critic)
+    c_ddp = ddp.wrap(classifier) if classifier is not None else None
+    shard = epoch_shard(len(images), 1, config.seed, ddp.rank, ddp.world_size)  # this process's share of an epoch
 
-    row = {}
-    for epoch in range(progress["epoch"] + 1, config.epochs + 1):
+    def start_epoch(epoch: int) -> None:
+        nonlocal shard
         # Noise and labels come from a stream fixed by (seed, epoch, rank): an exact resume on every rank.
-        torch.manual_seed(config.seed * 1_000_003 + epoch * 1_009 + dist.rank)
-        shard = epoch_shard(len(images), epoch, config.seed, dist.rank, dist.world_size)
-        steps = len(shard) // config.batch_size
-        sums, counts = defaultdict(float), defaultdict(int)
-        start = time.time()
-        bar = tqdm(range(steps), desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=not dist.is_main)
-        for i in bar:
-            batch = shard[i * config.batch_size : (i + 1) * config.batch_size]
-            real = from_uint8(images[batch]).to(device, memory_format=memory_format(config))
-            stats = critic_step(generator, d_ddp, optimizers["opt_d"], real, one_hot(digits[batch]).to(device), config)
-            if c_ddp is not None:
-                stats |= classifier_step(c_ddp, optimizers["opt_c"], real, digits[batch].to(device), config)
-            progress["step"] += 1
-            if progress["step"] % config.n_critic == 0:
-                stats |= generator_step(g_ddp, critic, classifier, optimizers["opt_g"], len(real), config, device)
-                g_steps = progress["step"] // config.n_critic  # warm-up: early weights fade out quickly
-                ema.decay = min(config.ema_decay, (1 + g_steps) / (10 + g_steps))
-                ema.update(generator)
-            for key, value in stats.items():
-                sums[key] += value
-                counts[key] += 1
-            rate = (i + 1) * config.batch_size * dist.world_size / (time.time() - start)
-            bar.set_postfix(W=f"{stats['wasserstein']:.2f}", gp=f"{stats['penalty']:.3f}",
-                            g=f"{sums['loss_g'] / max(counts['loss_g'], 1):.2f}", img_s=f"{rate:.0f}")
-        seconds = time.time() - start
-        progress["epoch"], progress["seconds"] = epoch, progress["seconds"] + seconds
-        row = {"epoch": epoch, "step": progress["step"]}
-        row |= {key: round(dist.mean(sums[key] / counts[key]), 5) for key in sorted(sums)}
-        row |= {"images_per_s": round(steps * config.batch_size * dist.world_size / seconds, 1),
-                "seconds": round(progress["seconds"], 1)}
-        if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-            if judge is not None:
-                row["accuracy"] = round(one_hot_accuracy(ema.model, judge, config.check_per_digit), 4)
-            if dist.is_main:
-                save_checkpoint(
-                    run.checkpoint_path(epoch), kind=TRAINING_KIND, model_args=args,
-                    state={name: module.state_dict() for name, module in (models | optimizers).items()}
-                    | {"ema": ema.model.state_dict(), "progress": dict(progress)},
-                    meta={"config": config_to_dict(config)},
-                )
-                run.prune_checkpoints(config.keep_checkpoints)
-                save_grid(sample_sheet(ema.model), run.samples / f"epoch{epoch:04d}.png", nrow=8, scale=2)
-            dist.barrier()
-        if dist.is_main:
-            run.log(row)
-            plot_progress(run.read_log(), LOG_KEYS, run.root / "progress.png", title=f"digits_gan {config.config}")
-            print(" ".join(f"{key}={value}" for key, value in row.items()), flush=True)
+        torch.manual_seed(config.seed * 1_000_003 + epoch * 1_009 + ddp.rank)
+        shard = epoch_shard(len(images), epoch, config.seed, ddp.rank, ddp.world_size)
 
-    if dist.is_main and progress["epoch"] == config.epochs:
-        out = save_inference_checkpoint(config, args["generator"], ema.model, progress, row, dist.world_size)
+    def step(i: int, steps: int) -> dict:
+        batch = shard[i * config.batch_size : (i + 1) * config.batch_size]
+        real = from_uint8(images[batch]).to(device, memory_format=memory_format(config))
+        stats = critic_step(generator, d_ddp, optimizers["opt_d"], real, one_hot(digits[batch]).to(device), config)
+        if c_ddp is not None:
+            stats |= classifier_step(c_ddp, optimizers["opt_c"], real, digits[batch].to(device), config)
+        if steps % config.n_critic == 0:
+            stats |= generator_step(g_ddp, critic, classifier, optimizers["opt_g"], len(real), config, device)
+            ema.update(generator, steps // config.n_critic)  # warm-up in generator steps
+        return stats
+
+    def validate(epoch: int) -> dict:
+        if judge is None or not training.checkpoints_at(epoch):
+            return {}
+        return {"accuracy": round(one_hot_accuracy(ema.model, judge, config.check_per_digit), 4)}
+
+    def samples(epoch: int, path: Path) -> None:
+        save_grid(sample_sheet(ema.model), path, nrow=8, scale=2)
+
+    training = TrainingRun(
+        run, ddp, config, TRAINING_KIND, args, steps_per_epoch=len(shard) // config.batch_size,
+        images_per_step=config.batch_size * ddp.world_size, step=step, start_epoch=start_epoch, validate=validate,
+        samples=samples, modules=models | optimizers | {"ema": ema.model}, plot_keys=tuple(LOG_KEYS),
+        title=f"digits_gan {config.config}")
+    progress = fit(training)
+    if ddp.is_main and progress.epoch == config.epochs:
+        out = save_inference_checkpoint(config, run, args["generator"], ema.model, progress, ddp.world_size)
         print(f"EMA generator -> {out}")
-    dist.close()
-    return row
+    ddp.close()
+    return progress.row
 
 
 def shipped_config(config: Config) -> dict:
@@ -241,21 +203,23 @@ def shipped_config(config: Config) -> dict:
     return {key: value for key, value in config_to_dict(config).items() if key not in ("saved", "out", "resume")}
 
 
-def save_inference_checkpoint(config: Config, generator_args: dict, generator: Generator, progress: dict,
-                              row: dict, world_size: int) -> Path:
-    """The small checkpoint the backend loads: float16 EMA generator; `evaluate` adds the metrics."""
+def save_inference_checkpoint(config: Config, run: RunDir, generator_args: dict, generator: Generator,
+                              progress: Progress, world_size: int) -> Path:
+    """The small checkpoint the backend loads: float16 EMA generator; `evaluate` adds the metrics. It goes to
+    the run folder (`<run>/digits.pt`) unless `--out` names another file: shipping one is an explicit
+    `--out=deep_learning/digits_gan/checkpoints/digits.pt` (or a copy)."""
     training = {
-        "preset": config.config, "epochs": progress["epoch"], "generator_steps": progress["step"] // config.n_critic,
-        "images_seen": progress["step"] * config.batch_size * world_size,
-        "seconds": round(progress["seconds"], 1), "processes": world_size,
-        "device": str(next(generator.parameters()).device.type),
+        "preset": config.config, "epochs": progress.epoch, "generator_steps": progress.step // config.n_critic,
+        "images_seen": progress.step * config.batch_size * world_size,
+        "seconds": round(progress.seconds, 1), "cpu_seconds": round(progress.cpu_seconds, 1),
+        "processes": world_size, "device": str(next(generator.parameters()).device.type),
         "generator_parameters": sum(p.numel() for p in generator.parameters()),
-        "accuracy_check": row.get("accuracy"),
+        "accuracy_check": progress.row.get("accuracy"), "config": shipped_config(config),
     }
     return save_checkpoint(
-        Path(config.out) if config.out else SHIPPED, kind=GENERATOR_KIND, half=True, model_args=generator_args,
-        state={"generator": generator.state_dict()},
-        meta={"config": shipped_config(config), "training": training, "metrics": {}},
+        Path(config.out) if config.out else run.root / "digits.pt", kind=GENERATOR_KIND, half=True,
+        model_args=generator_args, state={"generator": generator.state_dict()},
+        meta={"training": training, "metrics": {}},
     )
 
 
