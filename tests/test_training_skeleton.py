@@ -27,9 +27,10 @@ class Config:
     seed: int = 0
 
 
-def line_fit(root, config: Config, die_at_step: int = 0):
+def line_fit(root, config: Config, die_at_step: int = 0, stop_after: int = 0):
     """Fits y = 2 x0 - x1 with SGD on batches drawn from torch's global RNG (which a resume must restore);
-    `die_at_step` raises KeyboardInterrupt there, as Ctrl-C or a kill would stop the run."""
+    `die_at_step` raises KeyboardInterrupt there, as Ctrl-C or a kill would stop the run; `stop_after` ends
+    the run after that epoch, as a time budget would."""
     torch.manual_seed(config.seed)
     model = nn.Linear(2, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -51,7 +52,8 @@ def line_fit(root, config: Config, die_at_step: int = 0):
 
     progress = fit(TrainingRun(RunDir(root), Distributed(0, 1, torch.device("cpu")), config, "line/training",
                                {"in": 2}, {"model": model, "optimizer": optimizer}, steps_per_epoch=STEPS_PER_EPOCH,
-                               images_per_step=8, step=step, samples=samples, plot_keys=("loss",), title="line"))
+                               images_per_step=8, step=step, samples=samples, plot_keys=("loss",), title="line",
+                               stop=lambda progress: progress.epoch == stop_after))
     return progress, model
 
 
@@ -107,3 +109,12 @@ def test_a_run_killed_mid_epoch_resumes_to_the_weights_of_an_unbroken_one(tmp_pa
     assert log_epochs(killed) == [1, 2, 3, 4]  # epoch 3's row from before the kill is not repeated
     for a, b in zip(straight.parameters(), resumed.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_run_out_of_time_checkpoints_its_last_epoch_and_resumes_from_it(tmp_path):
+    config = Config(epochs=4, checkpoint_every=3, sample_every=3)
+    progress, _ = line_fit(tmp_path, config, stop_after=2)
+    assert progress.epoch == 2 and [p.name for p in tmp_path.glob("checkpoint-*")] == ["checkpoint-epoch0002.pt"]
+    assert (tmp_path / "samples" / "epoch0002.png").is_file()
+    progress, _ = line_fit(tmp_path, replace(config, resume=True))
+    assert progress.epoch == 4 and log_epochs(tmp_path) == [1, 2, 3, 4]

@@ -21,12 +21,16 @@ from deep_learning.common.resume import Progress, gather_rng, resume_or_start, s
 from deep_learning.common.training import Distributed, RunDir, plot_progress
 
 
-def _nothing(epoch: int) -> None:
+def _nothing(*args) -> None:
     pass
 
 
 def _no_columns(epoch: int) -> dict:
     return {}
+
+
+def _never(progress: Progress) -> bool:
+    return False
 
 
 @dataclass
@@ -46,8 +50,8 @@ class TrainingRun:
     start_epoch: Callable[[int], None] = _nothing  # every rank, before the steps: train mode, data order, stage
     validate: Callable[[int], dict] = _no_columns  # every rank, after the steps: more log columns
     samples: Callable[[int, Path], None] | None = None  # rank 0: writes the epoch's fixed-noise grid to the path
-    end_epoch: Callable[[Progress], None] = lambda progress: None  # rank 0, after the checkpoint: exports
-    stop: Callable[[Progress], bool] = lambda progress: False  # after an epoch: end early (a time budget)
+    end_epoch: Callable[[Progress], None] = _nothing  # rank 0, after the epoch's checkpoint: exports
+    stop: Callable[[Progress], bool] = _never  # after an epoch: end early (a time budget); that epoch checkpoints
     plot_keys: tuple[str, ...] = ()  # log columns drawn in progress.png
     title: str = ""  # progress.png's title
     checkpoint_epochs: tuple[int, ...] = ()  # epochs that checkpoint besides every checkpoint_every and the last
@@ -82,7 +86,7 @@ def fit(training: TrainingRun) -> Progress:
         # every rank averages the same keys in the same order (all_reduce), so the step pattern must match
         means = {key: round(ddp.mean(sums[key] / counts[key]), t.decimals) for key in sorted(sums)}
         progress.row = {"epoch": epoch, "step": progress.step, **means, **t.validate(epoch), **timing}
-        stopping = t.stop(progress)
+        stopping = ddp.mean(float(t.stop(progress))) > 0  # one rank out of time stops them all
         rngs = gather_rng(ddp.world_size)  # every rank takes part, even though only rank 0 writes
         if ddp.is_main:
             run.log(progress.row)
