@@ -8,8 +8,11 @@ candidates against the reference; each model row scores one generated image per 
 concept's prompt, seed = its index) against the same reference, so every row sees the same prompts
 and the same sample count. FID and KID use Inception pool features (StyleGAN3's FID Inception,
 offline); IS and class accuracy use the independent emoji-subcategory classifier, since the offline
-Inception has no logits. Two more come from the concept judge (`classifiers/checkpoints/emoji_concept.pt`,
-trained on real images of all 1,636 concepts of both splits, never on generator output):
+Inception has no logits, and `fid_emoji` is FID in that classifier's penultimate features: a feature space
+with no ImageNet in it, for models trained against ImageNet features (a projected discriminator), which
+can lower Inception FID without better pictures (Kynkäänniemi et al. 2023). Two more come from the
+concept judge (`classifiers/checkpoints/emoji_concept.pt`, trained on real images of all 1,636 concepts
+of both splits, never on generator output):
 - concept top-5: the share of images whose own concept is in the judge's top 5 of 1,636 (chance 0.3%);
 - diversity: for `--diversity_prompts` prompts of the split, `--diversity_seeds` images each, the mean
   pairwise distance of their judge features over the same for the real images of those concepts.
@@ -59,14 +62,17 @@ def cached(key: str | None) -> Path | None:
     return FEATURES / f"inception-{key}.pt" if key else None
 
 
-def score(images: torch.Tensor, reference_features: torch.Tensor, labels: torch.Tensor, concepts: torch.Tensor,
-          network: InceptionFeatures, classifier, judge, key: str | None = None) -> dict:
-    """Every metric of one set of images ([-1, 1] NCHW) against one reference."""
+def score(images: torch.Tensor, reference_features: tuple[torch.Tensor, torch.Tensor], labels: torch.Tensor,
+          concepts: torch.Tensor, network: InceptionFeatures, classifier, judge, key: str | None = None) -> dict:
+    """Every metric of one set of images ([-1, 1] NCHW) against one reference (its Inception features and
+    its emoji classifier features)."""
+    reference_features, reference_emoji = reference_features
     fake_features = network.features(to_uint8(images), cached(key))
     logits = classify(classifier, images)
     kid, kid_std = scores.kernel_distance(reference_features, fake_features)
     inception_score, _ = scores.inception_score(logits)
     return {scores.FID: round(scores.frechet_distance(reference_features, fake_features), 3),
+            scores.FID_EMOJI: round(scores.frechet_distance(reference_emoji, judge_features(classifier, images)), 3),
             scores.KID: round(kid, 5), scores.KID_STD: round(kid_std, 5), scores.IS: round(inception_score, 3),
             scores.ACCURACY: round(scores.accuracy(logits, labels), 4),
             scores.CONCEPT_TOP5: round(scores.top_k_accuracy(classify(judge, images), concepts, 5), 4)}
@@ -130,8 +136,9 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
         reference, candidates = halves(data, split, samples, references)
         report["samples"][split_name], report["references"][split_name] = len(candidates), len(reference)
         digest = hashlib.sha256(np.concatenate([reference, [-1], candidates]).tobytes()).hexdigest()[:12]
-        ref_features = network.features(data.images[reference],
-                                        cached(f"{data_key}-{split_name}-ref-{digest}" if data_key else None))
+        ref_features = (network.features(data.images[reference],
+                                         cached(f"{data_key}-{split_name}-ref-{digest}" if data_key else None)),
+                        judge_features(classifier, from_uint8(data.images[reference])))
         labels, concepts = labels_all[candidates], torch.as_tensor(judge_classes[data.concept[candidates]])
         real = from_uint8(data.images[candidates])
         real_key = f"{data_key}-{split_name}-cand-{digest}" if data_key else None
@@ -156,7 +163,8 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
 
 
 def markdown(report: dict) -> str:
-    metrics = [scores.FID, scores.KID, scores.IS, scores.ACCURACY, scores.CONCEPT_TOP5, scores.DIVERSITY]
+    metrics = [scores.FID, scores.FID_EMOJI, scores.KID, scores.IS, scores.ACCURACY, scores.CONCEPT_TOP5,
+               scores.DIVERSITY]
     if any(scores.CLIP_SCORE in row["train"] for row in report["rows"]):
         metrics.append(scores.CLIP_SCORE)
     header = "| model | " + " | ".join(f"{m} train | {m} test" for m in metrics) + " |"

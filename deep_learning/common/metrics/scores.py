@@ -19,6 +19,7 @@ warnings.filterwarnings("ignore", message="std\\(\\): degrees of freedom.*")
 
 FID, KID, KID_STD, IS, IS_STD, ACCURACY = "fid", "kid", "kid_std", "is", "is_std", "class_accuracy"
 CONCEPT_TOP5, DIVERSITY, CLIP_SCORE = "concept_top5", "diversity", "clip_score"
+FID_EMOJI = "fid_emoji"  # FID in the emoji classifier's features: no ImageNet in them (Kynkäänniemi et al. 2023)
 
 
 class _Precomputed(nn.Module):

@@ -8,6 +8,7 @@ const KID = 'Kernel Inception Distance: like FID but unbiased at small sample co
 
 export const METRICS = {
   fid: { label: 'FID', better: LOWER, help: FID },
+  fid_emoji: { label: 'FID (emoji features)', better: LOWER, help: `${FID} Features from an emoji classifier instead of ImageNet’s Inception, so a model trained against ImageNet features cannot lower it by matching ImageNet.` },
   kid: { label: 'KID', better: LOWER, help: KID, std: 'kid_std' },
   is: { label: 'Inception Score', better: HIGHER, help: 'How confidently a classifier names each image, and how many different classes appear. Higher is better.' },
   class_accuracy: { label: 'Class accuracy', better: HIGHER, help: 'Share of images an independent classifier puts in the class the prompt asked for.', percent: true },
