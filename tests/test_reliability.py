@@ -177,7 +177,7 @@ def test_training_killed_mid_epoch_resumes_from_its_last_checkpoint(tmp_path):
     assert f"resumed {run / checkpoints[-1]} at epoch {epoch - 1}" in resumed.stdout
     rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [(row["epoch"], row["step"]) for row in rows] == [(e, e * steps) for e in range(1, 3)]
-    assert load_checkpoint(run / "checkpoint-epoch0002.pt", kind=TRAINING_KIND)["meta"]["step"] == 2 * steps
+    assert load_checkpoint(run / "checkpoint-epoch0002.pt", kind=TRAINING_KIND)["state"]["step"] == 2 * steps
     assert_every_file_loads(run)
 
 

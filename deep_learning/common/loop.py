@@ -73,7 +73,7 @@ def fit(training: TrainingRun) -> Progress:
         sums, counts = defaultdict(float), defaultdict(int)
         started = progress.start_epoch()
         bar = tqdm(range(t.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
-                   leave=False, mininterval=2.0)
+                   leave=False)
         for i in bar:
             progress.step += 1
             values = t.step(i, progress.step)

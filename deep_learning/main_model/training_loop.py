@@ -8,8 +8,7 @@ Everything a run writes goes to deep_learning/main_model/saved/<run>/.
 """
 
 import sys
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script from any working directory
@@ -17,16 +16,17 @@ if __package__ in (None, ""):  # run as a script from any working directory
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.text_image import TEST, TRAIN
 from deep_learning.common.device import autocast, bf16_is_fast, seed_everything
 from deep_learning.common.images import save_grid
+from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
+from deep_learning.common.resume import Progress, refuse_to_overwrite
 from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
-from deep_learning.common.training import EMA, RunDir, plot_progress, rng_state, set_rng_state, setup_distributed
+from deep_learning.common.training import EMA, RunDir, setup_distributed
 from deep_learning.main_model.augment import diff_augment
 from deep_learning.main_model.data import PromptImages, load_text_image_data
 from deep_learning.main_model.models import build_discriminator, build_generator
@@ -120,7 +120,8 @@ class Config:
     bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
     channels_last: bool = True  # memory format CPUs' convolutions prefer
     limit_concepts: int = 0  # use only the first N concepts (tests); 0 = all
-    checkpoint_every: int = 1  # epochs between checkpoints, sample grids and plots
+    checkpoint_every: int = 1  # epochs between checkpoints (and generator exports)
+    sample_every: int = 1  # epochs between sample grids
     keep_checkpoints: int = 2  # training checkpoints kept in the run folder
     run: str = ""  # run folder name; default <config>-<image_size>px
     saved: str = ""  # folder holding the run folders; default deep_learning/main_model/saved
@@ -237,7 +238,8 @@ class Trainer:
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas)
         self.g = self.dist.wrap(self.generator)
         self.d = self.dist.wrap(self.discriminator)
-        self.epoch, self.step, self.images_seen, self.train_seconds, self.cpu_seconds = 0, 0, 0, 0.0, 0.0
+        self.step = 0  # optimiser steps so far (the lazy penalty and the EMA warm-up count them)
+        self.progress = Progress()
         self.sample_concepts, self.sample_z = self._fixed_samples()
         seed_everything(config.seed + 1000 * self.dist.rank + 1)
 
@@ -251,24 +253,6 @@ class Trainer:
         return torch.cat(picks), torch.randn(6, self.config.z_dim, generator=g)
 
     # ------------------------------------------------------------------ state
-    def state(self) -> dict:
-        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-                "ema": self.ema.model.state_dict(), "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(), "rng": rng_state(),
-                "progress": torch.tensor([self.epoch, self.step, self.images_seen]),
-                "train_seconds": torch.tensor([self.train_seconds, self.cpu_seconds], dtype=torch.float64)}
-
-    def load_state(self, path: Path) -> None:
-        state = load_checkpoint(path, kind=TRAINING_KIND, map_location=self.device)["state"]
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.ema.model.load_state_dict(state["ema"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        set_rng_state({key: value.cpu() if key == "torch" else value for key, value in state["rng"].items()})
-        self.epoch, self.step, self.images_seen = (int(v) for v in state["progress"])
-        self.train_seconds, self.cpu_seconds = (float(v) for v in state["train_seconds"])
-
     def init_from(self, path: Path) -> None:
         """Warm start: generator (and its EMA) from an export, the discriminator from beside it. From an
         export at half this run's resolution it is progressive growing (ProGAN): G keeps its blocks and
@@ -297,21 +281,12 @@ class Trainer:
             load_matching(self.discriminator, _deeper_blocks(d_saved["state"]["discriminator"], growth), d_path)
         print(f"warm start from {path}" + (f", grown {2**growth}x" if growth else ""))
 
-    def save(self) -> None:
-        if not self.dist.is_main:
-            return
-        meta = {"config": config_to_dict(self.config), "epoch": self.epoch, "step": self.step}
-        save_checkpoint(self.run_dir.checkpoint_path(self.epoch), kind=TRAINING_KIND,
-                        model_args=self.g_args, state=self.state(), meta=meta)
-        self.run_dir.prune_checkpoints(self.config.keep_checkpoints)
+    def export(self) -> None:
+        """`generator.pt` (EMA weights, float16, what the server loads) and the discriminator beside it."""
         export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args, self.inference_meta())
         save_checkpoint(discriminator_path(self.run_dir.root / "generator.pt"), kind=DISCRIMINATOR_KIND,
                         model_args=self.d_args, state={"discriminator": self.discriminator.state_dict()},
-                        meta={"epoch": self.epoch}, half=True)
-        self._samples()
-        plot_progress(self.run_dir.read_log(), ["loss_d", "loss_g", "d_accuracy", "class_accuracy_real",
-                                                "class_accuracy_fake", "images_per_s"],
-                      self.run_dir.root / "progress.png", title=self.run_dir.root.name)
+                        meta={"epoch": self.progress.epoch}, half=True)
 
     def inference_meta(self) -> dict:
         data = self.data.data
@@ -319,19 +294,19 @@ class Trainer:
                 "dataset": self.config.dataset,
                 "train_prompts": [data.concepts[c] for c in data.split_concepts(TRAIN)],
                 "test_prompts": [data.concepts[c] for c in data.split_concepts(TEST)],
-                "training": {"config": config_to_dict(self.config), "epochs": self.epoch, "steps": self.step,
-                             "images_seen": self.images_seen, "train_minutes": round(self.train_seconds / 60, 1),
-                             "cpu_minutes": round(self.cpu_seconds / 60, 1),
+                "training": {"config": config_to_dict(self.config), "epochs": self.progress.epoch,
+                             "steps": self.progress.step, "images_seen": self.progress.step * self.batch_images,
+                             "train_minutes": round(self.progress.seconds / 60, 1),
+                             "cpu_minutes": round(self.progress.cpu_seconds / 60, 1),
                              "device": str(self.device), "processes": self.dist.world_size,
                              "train_images": len(self.data)}}
 
     @torch.no_grad()
-    def _samples(self) -> None:
+    def samples(self, epoch: int, path: Path) -> None:
         text = self.data.canonical(self.sample_concepts).to(self.device)
         n_z = len(self.sample_z)
         z = self.sample_z.repeat(len(text), 1).to(self.device)
         images = self.ema.model(z, text.repeat_interleave(n_z, 0)).float()
-        path = self.run_dir.samples / f"epoch{self.epoch:04d}.png"
         save_grid(images.cpu(), path, nrow=n_z, scale=2)
         names = [self.data.data.concepts[c] for c in self.sample_concepts.tolist()]
         (self.run_dir.samples / "prompts.txt").write_text(
@@ -385,64 +360,70 @@ class Trainer:
                 "class_accuracy_real": (c_real.argmax(1) == classes).float().mean().item(),
                 "class_accuracy_fake": (c_fake.argmax(1) == fake_classes).float().mean().item()}
 
-    def epoch_order(self) -> torch.Tensor:
-        """This rank's share of the epoch's permutation, a pure function of (seed, epoch): resumes exactly."""
-        generator = torch.Generator().manual_seed(self.config.seed * 100003 + self.epoch)
+    @property
+    def per_rank(self) -> int:
+        return max(1, self.config.batch_size // self.dist.world_size)
+
+    @property
+    def batch_images(self) -> int:
+        """Images per optimiser step over all processes."""
+        return self.per_rank * self.dist.world_size
+
+    def epoch_order(self, epochs_done: int = 0) -> torch.Tensor:
+        """This rank's share of the permutation of the epoch after `epochs_done`, a pure function of (seed,
+        epoch): a resumed run draws the same order."""
+        generator = torch.Generator().manual_seed(self.config.seed * 100003 + epochs_done)
         order = torch.randperm(len(self.data), generator=generator)
         return order[self.dist.rank :: self.dist.world_size]
 
     def train(self) -> Path:
+        """Trains (continuing the run folder with --resume=true, else from --init_from or scratch) and returns
+        the generator export. The epoch loop, log, samples, checkpoints and resume are common/loop.py's."""
         config = self.config
-        if config.resume and (latest := self.run_dir.latest_checkpoint()):
-            self.load_state(latest)
-            self.run_dir.truncate_log(self.epoch)
-            print(f"resumed {latest} at epoch {self.epoch}, step {self.step}")
-        elif config.init_from:
+        if refuse_to_overwrite(self.run_dir, config.resume) is None and config.init_from:
             self.init_from(Path(config.init_from))
-        if self.dist.is_main:
-            self.run_dir.create().write_options(
-                {"config": asdict(config), "world_size": self.dist.world_size, "device": str(self.device)})
-        per_rank = max(1, config.batch_size // self.dist.world_size)
-        while self.epoch < config.epochs and not self._out_of_time():
+        order = self.epoch_order()
+        steps = len(order) // self.per_rank  # whole batches only (BN, DDP in step)
+
+        def start_epoch(epoch: int) -> None:
+            nonlocal order
             self.generator.train()
             self.discriminator.train()
-            order, sums, count, start, cpu_start = self.epoch_order(), {}, 0, time.time(), time.process_time()
-            steps = range(0, len(order) - per_rank + 1, per_rank)  # whole batches only (BN, DDP in step)
-            bar = tqdm(steps, desc=f"epoch {self.epoch + 1}/{config.epochs}", disable=not self.dist.is_main,
-                       leave=False)
-            for i in bar:
-                batch = order[i : i + per_rank]
-                real = self.data.images[batch].to(self.device)
-                if config.channels_last:
-                    real = real.contiguous(memory_format=torch.channels_last)
-                logs = self.train_step(real, self.data.concept[batch])
-                for key, value in logs.items():
-                    sums[key] = sums.get(key, 0.0) + value
-                count += 1
-                rate = count * per_rank * self.dist.world_size / (time.time() - start)
-                bar.set_postfix(d=f"{logs['loss_d']:.2f}", g=f"{logs['loss_g']:.2f}", img_s=f"{rate:.0f}")
-            elapsed = time.time() - start
-            self.epoch += 1
-            self.images_seen += count * per_rank * self.dist.world_size
-            self.train_seconds += elapsed
-            self.cpu_seconds += time.process_time() - cpu_start
-            means = {key: round(self.dist.mean(value / max(count, 1)), 4) for key, value in sums.items()}
-            row = {"epoch": self.epoch, "step": self.step, **means,
-                   "images_per_s": round(count * per_rank * self.dist.world_size / elapsed, 1),
-                   "train_minutes": round(self.train_seconds / 60, 2), "cpu_minutes": round(self.cpu_seconds / 60, 2)}
-            if self.dist.is_main:
-                self.run_dir.log(row)
-                print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-            if self.epoch % config.checkpoint_every == 0 or self.epoch == config.epochs or self._out_of_time():
-                self.save()
-        self.dist.barrier()
+            order = self.epoch_order(epoch - 1)
+
+        def step(i: int, step_count: int) -> dict:
+            batch = order[i * self.per_rank : (i + 1) * self.per_rank]
+            real = self.data.images[batch].to(self.device)
+            if config.channels_last:
+                real = real.contiguous(memory_format=torch.channels_last)
+            self.step = step_count - 1
+            return self.train_step(real, self.data.concept[batch])
+
+        def out_of_time(progress: Progress) -> bool:  # fit asks this first after each epoch
+            self.progress = progress
+            return self._out_of_time()
+
+        def end_epoch(progress: Progress) -> None:
+            if training.checkpoints_at(progress.epoch) or self._out_of_time():
+                self.export()
+
+        training = TrainingRun(
+            run=self.run_dir, ddp=self.dist, config=config, kind=TRAINING_KIND, model_args=self.g_args,
+            modules={"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema.model,
+                     "opt_g": self.opt_g, "opt_d": self.opt_d},
+            steps_per_epoch=steps, images_per_step=self.batch_images, step=step, start_epoch=start_epoch,
+            samples=self.samples, end_epoch=end_epoch, stop=out_of_time,
+            plot_keys=("loss_d", "loss_g", "d_accuracy", "class_accuracy_real", "class_accuracy_fake", "images_per_s"),
+            title=self.run_dir.root.name, options={"device": str(self.device)}, decimals=4)
+        self.progress = fit(training)
+        self.step = self.progress.step
         self.dist.close()
         return self.run_dir.root / "generator.pt"
 
     def _out_of_time(self) -> bool:
-        config = self.config
-        return (bool(config.max_minutes) and self.train_seconds >= 60 * config.max_minutes) or \
-            (bool(config.max_cpu_minutes) and self.cpu_seconds >= 60 * config.max_cpu_minutes)
+        config, progress = self.config, self.progress
+        return (bool(config.max_minutes) and progress.seconds >= 60 * config.max_minutes) or \
+            (bool(config.max_cpu_minutes) and progress.cpu_seconds >= 60 * config.max_cpu_minutes)
 
 
 def main(argv=None) -> Path:
