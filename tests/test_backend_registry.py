@@ -86,3 +86,32 @@ def test_the_page_has_a_tab_for_every_task():
     assert tabs == {task.tab: task.name for task in TASKS.values()}
     for entry in registry.MODELS.values():  # the page repeats no title of the registry's
         assert entry.title not in source, entry.name
+
+
+EXAMPLE_CALLS = {  # each shipped model's call with a typical input (deep_learning/common/pipeline.py)
+    "text-to-image": lambda pipeline: pipeline("red apple", n=2),
+    "emoji-dcgan": lambda pipeline: pipeline(2, seed=0),
+    "digits": lambda pipeline: pipeline("42", seed=0),
+    "sketch": lambda pipeline: pipeline(pipeline.example_sketch(0)),
+    "super-resolution": lambda pipeline: pipeline(pipeline.example_low_res(0)),
+}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_CALLS))
+def test_every_shipped_pipeline_keeps_the_one_contract(name):
+    from deep_learning.common.pipeline import Pipeline, pil_images
+    entry = registry.MODELS[name]
+    pipeline = entry.pipeline.from_checkpoint(entry.checkpoint)
+    assert isinstance(pipeline, Pipeline)
+    assert isinstance(pipeline.info, dict) and "training" in pipeline.info and "metrics" in pipeline.info
+    images = pil_images(EXAMPLE_CALLS[name](pipeline))
+    assert images and all(image.width > 0 for image in images)
+
+
+def test_the_contract_refuses_tensors():
+    import torch
+
+    from deep_learning.common.pipeline import pil_images
+    with pytest.raises(TypeError, match="not PIL images"):
+        pil_images(torch.zeros(1, 3, 8, 8))
+    assert set(EXAMPLE_CALLS) == set(registry.MODELS)  # a new model adds its example call here

@@ -66,6 +66,9 @@ class RandomImagePipeline:
         return to_pil(self.generator(self.noise(n, int(seed)).to(self.device)).float())
 
 
+    __call__ = sample  # the pipeline contract (common/pipeline.py): a call returns PIL images
+
+
 def _parse_seeds(text: str) -> list[int]:
     if "-" in text:
         low, high = (int(part) for part in text.split("-"))

@@ -98,6 +98,8 @@ class DigitsPipeline:
         seed = _check_seed(seed)
         return self._image(self.images(labels, seed), seed)
 
+    __call__ = digits  # the pipeline contract (common/pipeline.py): a call returns PIL images
+
     def mix(self, weights: list[float], seed: int | None = None) -> Image.Image:
         """Ten slider values in [0, 1] (not all zero) -> one blended digit (seed 003); normalised to sum 1."""
         label = mix_label(weights)
