@@ -6,7 +6,7 @@ import open_clip
 import pytest
 import torch
 
-from deep_learning import evaluate
+from deep_learning.main_model import evaluate
 from deep_learning.main_model.pipeline import TextToImage
 from tests.tiny_models import tiny_text_to_image
 

@@ -1,6 +1,6 @@
 """Evaluates text-to-image generators against real data, for train prompts and held-out prompts.
 
-    python -m deep_learning.evaluate --model default=deep_learning/main_model/checkpoints/default.pt
+    python -m deep_learning.main_model.evaluate --model default=deep_learning/main_model/checkpoints/default.pt
 
 For each split (train concepts, held-out concepts) the real images are cut in two disjoint halves: a
 reference half, and a candidate half of `--samples` images. The "real data" row scores the real
