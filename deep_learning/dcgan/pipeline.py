@@ -42,10 +42,8 @@ class RandomImagePipeline:
 
     @property
     def info(self) -> dict:
-        """What the web page shows about the model: title, description, size, training and metrics."""
+        """What the model card shows besides backend/registry.py's title and description: size, training, metrics."""
         return {
-            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
-            "description": self.meta.get("description", ""),
             "image_size": self.generator.image_size,
             "training": self.meta.get("training", {}),
             "metrics": self.meta.get("metrics", {"rows": [], "notes": ""}),

@@ -120,8 +120,6 @@ class DigitsPipeline:
         metrics = {"rows": [], "notes": "not evaluated yet: run python -m deep_learning.digits_gan.evaluate",
                    **self.meta.get("metrics", {})}
         return {
-            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
-            "description": self.meta.get("description", ""),
             "image_size": self.image_size,
             "max_digits": MAX_DIGITS,
             "training": {**training, "config": training_config(self.meta)},

@@ -48,8 +48,6 @@ class SketchPipeline:
     @property
     def info(self) -> dict:
         return {
-            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
-            "description": self.meta.get("description", ""),
             "image_size": self.image_size,
             "training": self.meta.get("training", {}),
             "metrics": self.meta.get("metrics", {"rows": [], "notes": ""}),

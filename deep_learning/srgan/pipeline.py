@@ -56,8 +56,6 @@ class SuperResolutionPipeline:
     @property
     def info(self) -> dict:
         return {
-            "title": self.meta.get("title", ""),  # the server shows backend/registry.py's
-            "description": self.meta.get("description", ""),
             "image_size": self.meta.get("image_size"),
             "scale": self.scale,
             "max_input_side": MAX_INPUT_SIDE,
