@@ -288,3 +288,11 @@ def test_efficientnet_lite0_comes_pretrained():
     with torch.no_grad():
         assert efficientnet_lite0(features_only=False)(x).argmax(1).item() == 949
         assert [f.shape[1] for f in efficientnet_lite0()(x)] == [24, 40, 112, 320]
+
+
+def test_a_run_folder_with_checkpoints_is_not_overwritten(tmp_path):
+    Trainer(tiny(tmp_path)).train()
+    log = (tmp_path / "tiny" / "log.jsonl").read_text()
+    with pytest.raises(SystemExit, match="--resume=true"):
+        Trainer(tiny(tmp_path, epochs=2)).train()
+    assert (tmp_path / "tiny" / "log.jsonl").read_text() == log  # nothing of the first run was lost
