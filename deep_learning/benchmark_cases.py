@@ -18,7 +18,8 @@ import torch
 from deep_learning.common.device import autocast
 from deep_learning.common.training import EMA
 
-MODELS = ["text_to_image", "text_to_image_64", "emoji64", "seed001", "digits_gan", "dcgan", "pix2pix", "srgan"]
+MODELS = ["text_to_image", "text_to_image_64", "emoji64", "emoji64p", "seed001", "digits_gan", "dcgan", "pix2pix",
+          "srgan"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ def emoji64(variant: Variant) -> Case:
     return text_to_image(variant, "emoji64")
 
 
+def emoji64p(variant: Variant) -> Case:
+    """emoji64's generator against the projected discriminator (no gradient penalty)."""
+    return text_to_image(variant, "emoji64p")
+
+
 def digits_gan(variant: Variant) -> Case:
     from deep_learning.digits_gan import training_loop as loop
     from deep_learning.digits_gan.labels import one_hot, sample_k_hot
@@ -221,8 +227,8 @@ def srgan(variant: Variant) -> Case:
 
 
 BUILDERS = {"text_to_image": text_to_image, "text_to_image_64": text_to_image_64, "emoji64": emoji64,
-            "seed001": seed001, "digits_gan": digits_gan, "dcgan": dcgan,
-            "pix2pix": pix2pix, "srgan": srgan}
+            "emoji64p": emoji64p, "seed001": seed001, "digits_gan": digits_gan, "dcgan": dcgan, "pix2pix": pix2pix,
+            "srgan": srgan}
 
 
 def shipped_variant(model: str) -> Variant:
