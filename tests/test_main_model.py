@@ -296,3 +296,17 @@ def test_a_run_folder_with_checkpoints_is_not_overwritten(tmp_path):
     with pytest.raises(SystemExit, match="--resume=true"):
         Trainer(tiny(tmp_path, epochs=2)).train()
     assert (tmp_path / "tiny" / "log.jsonl").read_text() == log  # nothing of the first run was lost
+
+
+def test_both_discriminators_train_and_the_projected_one_is_saved_beside_and_warm_started(tmp_path):
+    from deep_learning.main_model.training_loop import discriminator_path
+    first = Trainer(tiny(tmp_path / "a", discriminator="both")).train()
+    saved = torch.load(discriminator_path(first), weights_only=True)
+    assert saved["model_args"]["arch"] == "dfgan" and saved["meta"]["projected"]["arch"] == "projected"
+    warm = Trainer(tiny(tmp_path / "b", discriminator="both"))
+    warm.init_from(first)
+    key = "heads.0.real_fake.parametrizations.weight.original"
+    assert torch.allclose(warm.discriminator2.state_dict()[key], saved["state"]["projected"][key].float(), atol=1e-3)
+    resumed = Trainer(tiny(tmp_path / "a", discriminator="both", epochs=2, resume=True))
+    resumed.train()  # the training checkpoint holds the second discriminator and its optimiser
+    assert resumed.step == 2 * len(resumed.epoch_order()) // 8

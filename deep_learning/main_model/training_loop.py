@@ -89,8 +89,9 @@ class Config:
     g_width: int = 32  # generator channels at the output resolution (doubling towards 4x4)
     d_width: int = 32  # discriminator channels at the input resolution
     rgb_skip: bool = False  # dfgan only: the last block adds detail to the half-resolution image, enlarged
-    discriminator: str = "arch"  # arch (the architecture's own), or projected: heads on frozen EfficientNet-Lite0
-    #                              features (projected.py)
+    discriminator: str = "arch"  # arch (the architecture's own), projected (heads on frozen EfficientNet-Lite0
+    #                              features, projected.py), or both: the own one and a projected second
+    projected_weight: float = 1.0  # both only: G's loss weight of the projected discriminator
     feature_size: int = 64  # projected only: the side images are resized to before the feature network
     loss: str = "hinge"  # hinge, or bce (seed 001, with smoothed real labels)
     label_smoothing: float = 0.1  # bce only: real images aim at 1 - this
@@ -144,6 +145,8 @@ PRESETS = {
     # the same generator against a projected discriminator (Projected GAN: no gradient penalty)
     "emoji64p": dict(image_size=64, g_width=16, d_width=64, rgb_skip=True, recon_weight=1.0,
                      discriminator="projected", gp_weight=0.0),
+    # emoji64 with a projected discriminator beside its own (continues the emoji64 discriminator)
+    "emoji64pp": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=1.0, discriminator="both"),
 }
 
 
@@ -154,9 +157,17 @@ def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, d
               **({"class_head": config.class_head} if config.class_head != "linear" else {})}
     if config.discriminator == "projected":
         d_args |= {"arch": "projected", "feature_size": config.feature_size}
-    elif config.discriminator != "arch":
-        raise ValueError(f"discriminator must be arch or projected, not {config.discriminator!r}")
+    elif config.discriminator not in ("arch", "both"):
+        raise ValueError(f"discriminator must be arch, projected or both, not {config.discriminator!r}")
     return {**shared, "z_dim": config.z_dim, "width": config.g_width, **skip}, d_args
+
+
+def projected_args(config: Config, text_dim: int, num_classes: int) -> dict | None:
+    """The second, projected discriminator's args where `--discriminator=both`."""
+    if config.discriminator != "both":
+        return None
+    return {"arch": "projected", "text_dim": text_dim, "image_size": config.image_size, "num_classes": num_classes,
+            "feature_size": config.feature_size}
 
 
 def adversarial_d(real: torch.Tensor, fake: torch.Tensor, config: Config) -> torch.Tensor:
@@ -238,6 +249,14 @@ class Trainer:
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.lr_d, betas=betas)
         self.g = self.dist.wrap(self.generator)
         self.d = self.dist.wrap(self.discriminator)
+        self.d2_args = projected_args(config, self.encoder.dim, num_classes)
+        self.discriminator2 = self.d2 = self.opt_d2 = None
+        if self.d2_args:
+            self.discriminator2 = build_discriminator(**self.d2_args).to(self.device)
+            if config.channels_last:
+                self.discriminator2.to(memory_format=torch.channels_last)
+            self.opt_d2 = torch.optim.Adam(self.discriminator2.parameters(), lr=config.lr_d, betas=betas)
+            self.d2 = self.dist.wrap(self.discriminator2)
         self.step = 0  # optimiser steps so far (the lazy penalty and the EMA warm-up count them)
         self.progress = Progress()
         self.sample_concepts, self.sample_z = self._fixed_samples()
@@ -279,14 +298,19 @@ class Trainer:
             print(f"{d_path} is a {d_saved['model_args'].get('arch')} discriminator: this run's starts from scratch")
         else:
             load_matching(self.discriminator, _deeper_blocks(d_saved["state"]["discriminator"], growth), d_path)
+        if self.discriminator2 is not None and d_saved is not None and "projected" in d_saved["state"]:
+            load_matching(self.discriminator2, d_saved["state"]["projected"], d_path)
         print(f"warm start from {path}" + (f", grown {2**growth}x" if growth else ""))
 
     def export(self) -> None:
         """`generator.pt` (EMA weights, float16, what the server loads) and the discriminator beside it."""
         export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args, self.inference_meta())
+        state = {"discriminator": self.discriminator.state_dict()}
+        if self.discriminator2 is not None:  # the second, projected one rides along (its args in meta)
+            state["projected"] = self.discriminator2.state_dict()
         save_checkpoint(discriminator_path(self.run_dir.root / "generator.pt"), kind=DISCRIMINATOR_KIND,
-                        model_args=self.d_args, state={"discriminator": self.discriminator.state_dict()},
-                        meta={"epoch": self.progress.epoch}, half=True)
+                        model_args=self.d_args, state=state, half=True,
+                        meta={"epoch": self.progress.epoch, **({"projected": self.d2_args} if self.d2_args else {})})
 
     def inference_meta(self) -> dict:
         data = self.data.data
@@ -341,6 +365,16 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        if self.d2 is not None:  # the projected one: real/fake and matching, no class head, no penalty
+            with autocast(device, config.bf16):
+                rf2_real, m2_real, _, m2_wrong = self.d2(augment(real), text, wrong)
+                rf2_fake, m2_fake, _, _ = self.d2(augment(fake.detach()), fake_text)
+                loss_d2 = (adversarial_d(rf2_real.float(), rf2_fake.float(), config)
+                           + adversarial_d(m2_real.float(), m2_fake.float(), config)
+                           + config.mismatch_weight * adversarial_d(None, m2_wrong.float(), config))
+            self.opt_d2.zero_grad(set_to_none=True)
+            loss_d2.backward()
+            self.opt_d2.step()
 
         with autocast(device, config.bf16):
             rf, m, c_fake, _ = self.d(augment(fake), fake_text)
@@ -350,6 +384,10 @@ class Trainer:
                 loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
             if config.recon_weight:
                 loss_g = loss_g + config.recon_weight * best_of_pair_l1(fake.float(), real.float())
+            if self.d2 is not None:
+                rf2, m2, _, _ = self.d2(augment(fake), fake_text)
+                loss_g = loss_g + config.projected_weight * (adversarial_g(rf2.float(), config)
+                                                             + adversarial_g(m2.float(), config))
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -410,7 +448,8 @@ class Trainer:
         training = TrainingRun(
             run=self.run_dir, ddp=self.dist, config=config, kind=TRAINING_KIND, model_args=self.g_args,
             modules={"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema.model,
-                     "opt_g": self.opt_g, "opt_d": self.opt_d},
+                     "opt_g": self.opt_g, "opt_d": self.opt_d,
+                     **({"discriminator2": self.discriminator2, "opt_d2": self.opt_d2} if self.d2 else {})},
             steps_per_epoch=steps, images_per_step=self.batch_images, step=step, start_epoch=start_epoch,
             samples=self.samples, end_epoch=end_epoch, stop=out_of_time,
             plot_keys=("loss_d", "loss_g", "d_accuracy", "class_accuracy_real", "class_accuracy_fake", "images_per_s"),
