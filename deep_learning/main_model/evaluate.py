@@ -175,7 +175,8 @@ def markdown(report: dict) -> str:
     s, r = report["samples"], report["references"]
     lines += ["", f"Samples per row: {s['train']} train-prompt and {s['test']} held-out-prompt images, "
               f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
-              f"FID/KID: {report['feature_network']}. IS and class accuracy: {report['is_network']}. "
+              f"FID/KID: {report['feature_network']}. IS, class accuracy and fid_emoji (FID in its penultimate "
+              f"features): {report['is_network']}. "
               f"Concept top-5 and diversity: {report['judge_network']}; diversity over "
               f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."
               + (f" CLIP score: {report['clip_network']}." if report.get("clip_network") else "")
