@@ -1,8 +1,10 @@
 """Trains the text-to-image GAN: `python deep_learning/main_model/training_loop.py --config=default`.
 
-Two presets share this loop: `seed001` (seed 001's architecture and losses, its swapped cross-entropy
-arguments fixed) and `default` (DF-GAN-style fusion, hinge loss, matching-aware gradient penalty,
-spectral norm, EMA, DiffAugment). Any field can be overridden: `--image_size=64 --epochs=10`.
+Presets: `seed001` (seed 001's architecture and losses, its swapped cross-entropy arguments fixed),
+`default` (DF-GAN-style fusion, hinge loss, matching-aware gradient penalty, spectral norm, EMA,
+DiffAugment), `emoji64` (the shipped 64 px model, grown from a 32 px export) and its projected-
+discriminator variants `emoji64p` / `emoji64pp`. Any field can be overridden: `--image_size=64 --epochs=10`.
+The epoch loop, log, samples, checkpoints and resume are common/loop.py's; this file is config and step.
 Runs from any working directory, on `--device=cuda` and under `torchrun --nproc_per_node=2`.
 Everything a run writes goes to deep_learning/main_model/saved/<run>/.
 """
