@@ -75,10 +75,12 @@ class ScaleHead(nn.Module):
 
 class ProjectedDiscriminator(nn.Module):
     def __init__(self, text_dim: int, num_classes: int, image_size: int = 64, width: int = 64,
-                 feature_size: int = 128, **_ignored):
+                 feature_size: int = 64, class_head: str = "linear"):
         """`feature_size`: the side the image is resized to before the feature network (its maps are then
         feature_size / 4 ... / 32). `width`: channels of each scale's head."""
         super().__init__()
+        if class_head != "linear":
+            raise ValueError(f"the projected discriminator has a linear class head, not {class_head!r}")
         self.feature_size = feature_size
         object.__setattr__(self, "_frozen", [efficientnet_lite0()])  # not a submodule: not saved, not trained
         self.mix = nn.ModuleList(nn.Conv2d(a, b, 1) for a, b in zip(FEATURE_CHANNELS, MIXED_CHANNELS, strict=True))
