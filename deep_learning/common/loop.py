@@ -1,4 +1,4 @@
-"""The epoch skeleton of the GAN training loops (dcgan, pix2pix, srgan, digits_gan).
+"""The epoch skeleton of the GAN training loops (text to image, dcgan, pix2pix, srgan, digits_gan).
 
 A loop builds its models, optimisers and data, then hands `fit` a `TrainingRun`: what a training checkpoint
 holds, how many steps an epoch has, and its step function. `fit` owns the rest: resume or a fresh run folder
@@ -51,6 +51,7 @@ class TrainingRun:
     validate: Callable[[int], dict] = _no_columns  # every rank, after the steps: more log columns
     samples: Callable[[int, Path], None] | None = None  # rank 0: writes the epoch's fixed-noise grid to the path
     end_epoch: Callable[[Progress], None] = _nothing  # rank 0, after the epoch's checkpoint: exports
+    on_checkpoint: Callable[[Progress], None] = _nothing  # rank 0, after each training checkpoint: exports
     stop: Callable[[Progress], bool] = _never  # after an epoch: end early (a time budget); that epoch checkpoints
     plot_keys: tuple[str, ...] = ()  # log columns drawn in progress.png
     title: str = ""  # progress.png's title
@@ -96,6 +97,7 @@ def fit(training: TrainingRun) -> Progress:
             plot_progress(run.read_log(), list(t.plot_keys), run.root / "progress.png", title=t.title)
             if t.checkpoints_at(epoch) or stopping:
                 save_training_checkpoint(run, t.modules, progress, rngs, config, t.kind, t.model_args)
+                t.on_checkpoint(progress)
             t.end_epoch(progress)
         ddp.barrier()
         if stopping:

@@ -1,6 +1,6 @@
 """How a training run continues: what its training checkpoints hold (named state dicts, the progress
 counters, every rank's RNG state), and the resume-or-start that reads them back. The one resume format of
-the loops on `common/loop.py` (dcgan, pix2pix, srgan, digits_gan)."""
+the loops on `common/loop.py` (text to image, dcgan, pix2pix, srgan, digits_gan)."""
 
 import time
 from dataclasses import dataclass, field
