@@ -190,6 +190,19 @@ def adversarial_g(fake: torch.Tensor, config: Config) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
+def discriminator_gan_loss(rf_real, rf_fake, m_real, m_fake, m_wrong, config: Config) -> torch.Tensor:
+    """One discriminator's adversarial terms: real/fake, matching, and mismatch (a real image with another
+    concept's caption). Its class head and penalty come on top."""
+    return (adversarial_d(rf_real.float(), rf_fake.float(), config)
+            + adversarial_d(m_real.float(), m_fake.float(), config)
+            + config.mismatch_weight * adversarial_d(None, m_wrong.float(), config))
+
+
+def generator_gan_loss(rf: torch.Tensor, m: torch.Tensor, config: Config) -> torch.Tensor:
+    """G's side of the same: its fakes should score real and matching."""
+    return adversarial_g(rf.float(), config) + adversarial_g(m.float(), config)
+
+
 def matching_gradient_penalty(discriminator, images, text, config: Config) -> torch.Tensor:
     """DF-GAN's MA-GP: a smooth matching score around real images with their own captions."""
     images = images.detach().requires_grad_(True)
@@ -260,7 +273,6 @@ class Trainer:
             self.opt_d2 = torch.optim.Adam(self.discriminator2.parameters(), lr=config.lr_d, betas=betas)
             self.d2 = self.dist.wrap(self.discriminator2)
         self.step = 0  # optimiser steps so far (the lazy penalty and the EMA warm-up count them)
-        self.progress = Progress()
         self.sample_concepts, self.sample_z = self._fixed_samples()
         seed_everything(config.seed + 1000 * self.dist.rank + 1)
 
@@ -304,26 +316,27 @@ class Trainer:
             load_matching(self.discriminator2, d_saved["state"]["projected"], d_path)
         print(f"warm start from {path}" + (f", grown {2**growth}x" if growth else ""))
 
-    def export(self) -> None:
+    def export(self, progress: Progress) -> None:
         """`generator.pt` (EMA weights, float16, what the server loads) and the discriminator beside it."""
-        export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args, self.inference_meta())
+        export_generator(self.run_dir.root / "generator.pt", self.ema.model, self.g_args,
+                         self.inference_meta(progress))
         state = {"discriminator": self.discriminator.state_dict()}
         if self.discriminator2 is not None:  # the second, projected one rides along (its args in meta)
             state["projected"] = self.discriminator2.state_dict()
         save_checkpoint(discriminator_path(self.run_dir.root / "generator.pt"), kind=DISCRIMINATOR_KIND,
                         model_args=self.d_args, state=state, half=True,
-                        meta={"epoch": self.progress.epoch, **({"projected": self.d2_args} if self.d2_args else {})})
+                        meta={"epoch": progress.epoch, **({"projected": self.d2_args} if self.d2_args else {})})
 
-    def inference_meta(self) -> dict:
+    def inference_meta(self, progress: Progress) -> dict:
         data = self.data.data
         return {"text_encoder": self.encoder.name, "class_names": data.class_names,
                 "dataset": self.config.dataset,
                 "train_prompts": [data.concepts[c] for c in data.split_concepts(TRAIN)],
                 "test_prompts": [data.concepts[c] for c in data.split_concepts(TEST)],
-                "training": {"config": config_to_dict(self.config), "epochs": self.progress.epoch,
-                             "steps": self.progress.step, "images_seen": self.progress.step * self.batch_images,
-                             "train_minutes": round(self.progress.seconds / 60, 1),
-                             "cpu_minutes": round(self.progress.cpu_seconds / 60, 1),
+                "training": {"config": config_to_dict(self.config), "epochs": progress.epoch,
+                             "steps": progress.step, "images_seen": progress.step * self.batch_images,
+                             "train_minutes": round(progress.seconds / 60, 1),
+                             "cpu_minutes": round(progress.cpu_seconds / 60, 1),
                              "device": str(self.device), "processes": self.dist.world_size,
                              "train_images": len(self.data)}}
 
@@ -357,9 +370,7 @@ class Trainer:
             fake = self.g(z, fake_text)
             rf_real, m_real, c_real, m_wrong = self.d(augment(real), text, wrong)
             rf_fake, m_fake, _, _ = self.d(augment(fake.detach()), fake_text)
-            loss_d = (adversarial_d(rf_real.float(), rf_fake.float(), config)
-                      + adversarial_d(m_real.float(), m_fake.float(), config)
-                      + config.mismatch_weight * adversarial_d(None, m_wrong.float(), config)
+            loss_d = (discriminator_gan_loss(rf_real, rf_fake, m_real, m_fake, m_wrong, config)
                       + config.class_weight * F.cross_entropy(c_real.float(), classes))
         if config.gp_weight and self.step % config.gp_every == 0:
             with autocast(device, config.bf16):
@@ -371,16 +382,14 @@ class Trainer:
             with autocast(device, config.bf16):
                 rf2_real, m2_real, _, m2_wrong = self.d2(augment(real), text, wrong)
                 rf2_fake, m2_fake, _, _ = self.d2(augment(fake.detach()), fake_text)
-                loss_d2 = (adversarial_d(rf2_real.float(), rf2_fake.float(), config)
-                           + adversarial_d(m2_real.float(), m2_fake.float(), config)
-                           + config.mismatch_weight * adversarial_d(None, m2_wrong.float(), config))
+                loss_d2 = discriminator_gan_loss(rf2_real, rf2_fake, m2_real, m2_fake, m2_wrong, config)
             self.opt_d2.zero_grad(set_to_none=True)
             loss_d2.backward()
             self.opt_d2.step()
 
         with autocast(device, config.bf16):
             rf, m, c_fake, _ = self.d(augment(fake), fake_text)
-            loss_g = (adversarial_g(rf.float(), config) + adversarial_g(m.float(), config)
+            loss_g = (generator_gan_loss(rf, m, config)
                       + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
             if config.mode_seeking:
                 loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
@@ -388,8 +397,7 @@ class Trainer:
                 loss_g = loss_g + config.recon_weight * best_of_pair_l1(fake.float(), real.float())
             if self.d2 is not None:
                 rf2, m2, _, _ = self.d2(augment(fake), fake_text)
-                loss_g = loss_g + config.projected_weight * (adversarial_g(rf2.float(), config)
-                                                             + adversarial_g(m2.float(), config))
+                loss_g = loss_g + config.projected_weight * generator_gan_loss(rf2, m2, config)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -439,30 +447,21 @@ class Trainer:
             self.step = step_count - 1
             return self.train_step(real, self.data.concept[batch])
 
-        def out_of_time(progress: Progress) -> bool:  # fit asks this first after each epoch
-            self.progress = progress
-            return self._out_of_time()
-
-        def end_epoch(progress: Progress) -> None:
-            if training.checkpoints_at(progress.epoch) or self._out_of_time():
-                self.export()
-
         training = TrainingRun(
             run=self.run_dir, ddp=self.dist, config=config, kind=TRAINING_KIND, model_args=self.g_args,
             modules={"generator": self.generator, "discriminator": self.discriminator, "ema": self.ema.model,
                      "opt_g": self.opt_g, "opt_d": self.opt_d,
                      **({"discriminator2": self.discriminator2, "opt_d2": self.opt_d2} if self.d2 else {})},
             steps_per_epoch=steps, images_per_step=self.batch_images, step=step, start_epoch=start_epoch,
-            samples=self.samples, end_epoch=end_epoch, stop=out_of_time,
+            samples=self.samples, on_checkpoint=self.export, stop=self._out_of_time,
             plot_keys=("loss_d", "loss_g", "d_accuracy", "class_accuracy_real", "class_accuracy_fake", "images_per_s"),
             title=self.run_dir.root.name, options={"device": str(self.device)}, decimals=4)
-        self.progress = fit(training)
-        self.step = self.progress.step
+        self.step = fit(training).step
         self.dist.close()
         return self.run_dir.root / "generator.pt"
 
-    def _out_of_time(self) -> bool:
-        config, progress = self.config, self.progress
+    def _out_of_time(self, progress: Progress) -> bool:
+        config = self.config
         return (bool(config.max_minutes) and progress.seconds >= 60 * config.max_minutes) or \
             (bool(config.max_cpu_minutes) and progress.cpu_seconds >= 60 * config.max_cpu_minutes)
 
