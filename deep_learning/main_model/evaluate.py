@@ -68,11 +68,13 @@ def score(images: torch.Tensor, reference_features: tuple[torch.Tensor, torch.Te
     its emoji classifier features)."""
     reference_features, reference_emoji = reference_features
     fake_features = network.features(to_uint8(images), cached(key))
-    logits = classify(classifier, images)
+    emoji_features = judge_features(classifier, images)
+    with torch.inference_mode():
+        logits = classifier.head(emoji_features)  # its forward is head(features): one pass serves both
     kid, kid_std = scores.kernel_distance(reference_features, fake_features)
     inception_score, _ = scores.inception_score(logits)
     return {scores.FID: round(scores.frechet_distance(reference_features, fake_features), 3),
-            scores.FID_EMOJI: round(scores.frechet_distance(reference_emoji, judge_features(classifier, images)), 3),
+            scores.FID_EMOJI: round(scores.frechet_distance(reference_emoji, emoji_features), 3),
             scores.KID: round(kid, 5), scores.KID_STD: round(kid_std, 5), scores.IS: round(inception_score, 3),
             scores.ACCURACY: round(scores.accuracy(logits, labels), 4),
             scores.CONCEPT_TOP5: round(scores.top_k_accuracy(classify(judge, images), concepts, 5), 4)}
