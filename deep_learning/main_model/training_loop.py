@@ -58,11 +58,13 @@ def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[st
 
 def _growth(source: dict, target: dict, path: Path) -> int:
     """How many resolution doublings lie between two generators' model args. Growing may change the
-    width (the channels per block) and add the RGB skip; anything else that differs is refused."""
-    others = lambda args: {k: v for k, v in args.items() if k not in ("image_size", "width", "rgb_skip")}  # noqa: E731
+    width (the channels per block) and add the RGB skip or block noise; anything else that differs is refused."""
+    grown = ("image_size", "width", "rgb_skip", "block_noise")
+    others = lambda args: {k: v for k, v in args.items() if k not in grown}  # noqa: E731
     ratio = target["image_size"] / source["image_size"]
     grows = ratio > 1 and ratio == int(ratio) and not int(ratio) & (int(ratio) - 1)
-    if others(source) != others(target) or not (grows or source == target):
+    same_size = source["image_size"] == target["image_size"] and source["width"] == target["width"]
+    if others(source) != others(target) or not (grows or same_size):
         raise ValueError(f"{path} was built with {source}, this run builds {target}")
     return int(ratio).bit_length() - 1
 
@@ -91,11 +93,13 @@ class Config:
     g_width: int = 32  # generator channels at the output resolution (doubling towards 4x4)
     d_width: int = 32  # discriminator channels at the input resolution
     rgb_skip: bool = False  # dfgan only: the last block adds detail to the half-resolution image, enlarged
+    block_noise: bool = False  # dfgan only: per-pixel noise in every generator block (StyleGAN), drawn from z
     discriminator: str = "arch"  # arch (the architecture's own), projected (heads on frozen EfficientNet-Lite0
     #                              features, projected.py), or both: the own one and a projected second
     projected_weight: float = 1.0  # both only: G's loss weight of the projected discriminator
     feature_size: int = 64  # projected only: the side images are resized to before the feature network
-    loss: str = "hinge"  # hinge, or bce (seed 001, with smoothed real labels)
+    loss: str = "hinge"  # hinge, bce (seed 001, with smoothed real labels), or relativistic (R3GAN: each fake
+    #                     is scored against a real one, softplus of the difference)
     label_smoothing: float = 0.1  # bce only: real images aim at 1 - this
     lr_g: float = 1e-4  # Adam learning rates, generator and discriminator
     lr_d: float = 4e-4
@@ -114,8 +118,10 @@ class Config:
     mode_seeking: float = 0.0  # MSGAN weight: G is rewarded for images that differ as much as their noises
     recon_weight: float = 0.0  # best-of-pair reconstruction (cIMLE-like): of two noises for one caption, the
     #                            nearer image is pulled (L1) towards the real image; the other is left free
-    gp_weight: float = 2.0  # matching-aware gradient penalty (DF-GAN); 0 = off
-    gp_power: float = 6.0  # the penalty is weight * |grad|^power
+    penalty: str = "magp"  # magp: DF-GAN's matching-aware gradient penalty around real images and their
+    #                        captions; r1r2: R3GAN's R1 + R2 (squared gradient norm at real and at fake images)
+    gp_weight: float = 2.0  # the penalty's weight (for r1r2, gamma: gamma / 2 * |grad|^2); 0 = off
+    gp_power: float = 6.0  # magp only: the penalty is weight * |grad|^power
     gp_every: int = 4  # lazy regularisation: penalty every N steps, scaled by N
     augment: bool = True  # DiffAugment (colour, translation, cutout) before D
     text_noise: float = 0.05  # Gaussian noise on prompt embeddings (conditioning augmentation)
@@ -154,7 +160,9 @@ PRESETS = {
 
 def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, dict]:
     shared = {"arch": config.arch, "text_dim": text_dim, "image_size": config.image_size}
-    skip = {"rgb_skip": True} if config.rgb_skip else {}  # absent when off: older exports' args stay equal
+    # absent when off: older exports' args stay equal
+    skip = {"rgb_skip": True} if config.rgb_skip else {}
+    skip |= {"block_noise": True} if config.block_noise else {}
     d_args = {**shared, "num_classes": num_classes, "width": config.d_width,
               **({"class_head": config.class_head} if config.class_head != "linear" else {})}
     if config.discriminator == "projected":
@@ -190,16 +198,28 @@ def adversarial_g(fake: torch.Tensor, config: Config) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
+def relativistic(better: torch.Tensor, worse: torch.Tensor) -> torch.Tensor:
+    """R3GAN's relativistic pairing loss: the first logit of each pair should exceed the second."""
+    return F.softplus(worse.float() - better.float()).mean()
+
+
 def discriminator_gan_loss(rf_real, rf_fake, m_real, m_fake, m_wrong, config: Config) -> torch.Tensor:
     """One discriminator's adversarial terms: real/fake, matching, and mismatch (a real image with another
     concept's caption). Its class head and penalty come on top."""
+    if config.loss == "relativistic":  # each real above its paired fake; a real image above itself mis-captioned
+        return (relativistic(rf_real, rf_fake) + relativistic(m_real, m_fake)
+                + config.mismatch_weight * relativistic(m_real, m_wrong))
     return (adversarial_d(rf_real.float(), rf_fake.float(), config)
             + adversarial_d(m_real.float(), m_fake.float(), config)
             + config.mismatch_weight * adversarial_d(None, m_wrong.float(), config))
 
 
-def generator_gan_loss(rf: torch.Tensor, m: torch.Tensor, config: Config) -> torch.Tensor:
-    """G's side of the same: its fakes should score real and matching."""
+def generator_gan_loss(rf: torch.Tensor, m: torch.Tensor, config: Config, rf_real: torch.Tensor | None = None,
+                       m_real: torch.Tensor | None = None) -> torch.Tensor:
+    """G's side of the same: its fakes should score real and matching (relativistic: above the reals'
+    logits, taken from the discriminator's step and held fixed)."""
+    if config.loss == "relativistic":
+        return relativistic(rf, rf_real.detach()) + relativistic(m, m_real.detach())
     return adversarial_g(rf.float(), config) + adversarial_g(m.float(), config)
 
 
@@ -211,6 +231,18 @@ def matching_gradient_penalty(discriminator, images, text, config: Config) -> to
     grad_images, grad_text = torch.autograd.grad(match.float().sum(), (images, text), create_graph=True)
     norm = torch.sqrt(grad_images.flatten(1).pow(2).sum(1) + grad_text.pow(2).sum(1) + 1e-12)
     return config.gp_weight * config.gp_every * norm.pow(config.gp_power).mean()
+
+
+def r1_r2_penalty(discriminator, real, text, fake, fake_text, config: Config) -> torch.Tensor:
+    """R3GAN's R1 + R2: gamma / 2 times the squared gradient norm of D's real/fake plus matching logit with
+    respect to the image, at real images (R1) and at generated ones (R2)."""
+    penalty = 0.0
+    for images, captions in ((real, text), (fake, fake_text)):
+        images = images.detach().requires_grad_(True)
+        rf, match, _, _ = discriminator(images, captions.detach())
+        (grad,) = torch.autograd.grad((rf + match).float().sum(), images, create_graph=True)
+        penalty = penalty + grad.float().flatten(1).pow(2).sum(1).mean()
+    return 0.5 * config.gp_weight * config.gp_every * penalty
 
 
 def best_of_pair_l1(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -247,6 +279,8 @@ class Trainer:
         self.encoder = load_text_encoder(config.text_encoder) if encoder is None else encoder
         self.data = data if data is not None else PromptImages(
             load_text_image_data(config.dataset, config.image_size, config.limit_concepts), self.encoder)
+        if config.penalty not in ("magp", "r1r2"):
+            raise ValueError(f"penalty must be magp or r1r2, not {config.penalty!r}")
         if config.class_target not in ("subcategory", "concept"):
             raise ValueError(f"class_target must be subcategory or concept, not {config.class_target!r}")
         num_classes = len(self.data.data.concepts if config.class_target == "concept" else self.data.data.class_names)
@@ -374,7 +408,9 @@ class Trainer:
                       + config.class_weight * F.cross_entropy(c_real.float(), classes))
         if config.gp_weight and self.step % config.gp_every == 0:
             with autocast(device, config.bf16):
-                loss_d = loss_d + matching_gradient_penalty(self.d, augment(real), text, config)
+                loss_d = loss_d + (matching_gradient_penalty(self.d, augment(real), text, config)
+                                   if config.penalty == "magp" else
+                                   r1_r2_penalty(self.d, augment(real), text, augment(fake), fake_text, config))
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
@@ -389,7 +425,7 @@ class Trainer:
 
         with autocast(device, config.bf16):
             rf, m, c_fake, _ = self.d(augment(fake), fake_text)
-            loss_g = (generator_gan_loss(rf, m, config)
+            loss_g = (generator_gan_loss(rf, m, config, rf_real, m_real)
                       + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
             if config.mode_seeking:
                 loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
@@ -397,7 +433,7 @@ class Trainer:
                 loss_g = loss_g + config.recon_weight * best_of_pair_l1(fake.float(), real.float())
             if self.d2 is not None:
                 rf2, m2, _, _ = self.d2(augment(fake), fake_text)
-                loss_g = loss_g + config.projected_weight * generator_gan_loss(rf2, m2, config)
+                loss_g = loss_g + config.projected_weight * generator_gan_loss(rf2, m2, config, rf2_real, m2_real)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
