@@ -159,7 +159,8 @@ def test_two_processes_with_torchrun_agree_on_the_weights(tmp_path):
 
 
 @pytest.mark.parametrize("options", [dict(class_target="concept"), dict(class_target="concept", class_head="cosine"),
-                                     dict(mode_seeking=1.0)])
+                                     dict(mode_seeking=1.0), dict(loss="relativistic", penalty="r1r2", gp_every=1),
+                                     dict(block_noise=True, text_layout=True)])
 def test_recipe_options_train_and_export(tmp_path, options):
     trainer = Trainer(tiny(tmp_path, **options))
     expected = len(trainer.data.data.concepts) if options.get("class_target") == "concept" else \
@@ -310,3 +311,41 @@ def test_both_discriminators_train_and_the_projected_one_is_saved_beside_and_war
     resumed = Trainer(tiny(tmp_path / "a", discriminator="both", epochs=2, resume=True))
     resumed.train()  # the training checkpoint holds the second discriminator and its optimiser
     assert resumed.step == 2 * len(resumed.epoch_order()) // 8
+
+
+def test_relativistic_loss_and_r1_r2_penalty():
+    from deep_learning.main_model.training_loop import r1_r2_penalty, relativistic
+    high, low = torch.full((4,), 3.0), torch.full((4,), -3.0)
+    assert relativistic(high, high).item() == pytest.approx(np.log(2))  # a tie: softplus(0)
+    assert relativistic(high, low) < 0.01 < 6 < relativistic(low, high)
+    config = Config(gp_weight=2.0, gp_every=1)
+
+    class Linear:  # logits sum(w * x) per image: the gradient is w wherever it is taken
+        def __call__(self, images, text):
+            rf = (images * 0.5).flatten(1).sum(1)
+            return rf, torch.zeros_like(rf), None, None
+
+    images, text = torch.randn(3, 3, 4, 4), torch.randn(3, 8)
+    # |grad|^2 = 48 * 0.25 = 12 at reals and at fakes: gamma / 2 * (12 + 12)
+    assert r1_r2_penalty(Linear(), images, text, images + 1, text, config).item() == pytest.approx(24.0)
+    for option in (dict(penalty="r2d2"), dict(loss="wasserstein")):
+        with pytest.raises(ValueError, match=next(iter(option))):
+            Trainer(tiny(Path("/nonexistent"), **option))
+
+
+def test_block_noise_and_text_layout_start_as_the_export_and_keep_one_picture_per_seed(tmp_path):
+    plain = Trainer(tiny(tmp_path / "a")).train()
+    grown = Trainer(tiny(tmp_path / "b", block_noise=True, text_layout=True))
+    grown.init_from(plain)
+    source = TextToImage.from_checkpoint(plain, precision="fp32")
+    z, text = torch.randn(3, source.z_dim), source.embed(["red apple", "blue car", "frog"])
+    with torch.no_grad():
+        assert torch.allclose(grown.generator.eval()(z, text), source.generator(z, text), atol=1e-5)
+        for module in grown.generator.modules():  # now let the new parts speak
+            if hasattr(module, "strength"):
+                module.strength.fill_(1.0)
+        grown.generator.text_fc.weight.normal_()
+        together = grown.generator(z, text)
+        alone = grown.generator(z[1:2], text[1:2])
+        assert torch.allclose(together[1:2], alone, atol=1e-5)  # the noise maps come from each image's own z
+        assert not torch.allclose(together, source.generator(z, text), atol=1e-2)

@@ -141,16 +141,24 @@ class DFGenerator(nn.Module):
     """With `rgb_skip`, the image is also drawn at half resolution (`to_rgb_low`) and the last block only
     adds to its enlargement (StyleGAN2's skip generator, one level): a model grown from a half-resolution
     export starts as that export's images, enlarged, when the new `to_rgb` starts at zero. With
-    `block_noise`, every block adds per-pixel noise (`BlockNoise`)."""
+    `block_noise`, every block adds per-pixel noise (`BlockNoise`). With `text_layout`, the 4x4 start is
+    drawn from the prompt as well as the noise (DF-GAN draws it from the noise alone, so the noise chooses
+    the silhouette and the prompt only modulates it); its text part starts at zero, so a checkpoint
+    without it loads as it was."""
 
     def __init__(self, text_dim: int, z_dim: int = 100, image_size: int = 32, width: int = 32,
-                 max_channels: int = 256, rgb_skip: bool = False, block_noise: bool = False):
+                 max_channels: int = 256, rgb_skip: bool = False, block_noise: bool = False,
+                 text_layout: bool = False):
         super().__init__()
         self.z_dim = z_dim
         n = _n_up(image_size, 4)
         channels = [min(width * 2 ** (n - i), max_channels) for i in range(n + 1)]
         cond_dim = z_dim + text_dim
         self.fc = nn.Linear(z_dim, channels[0] * 16)
+        self.text_fc = nn.Linear(text_dim, channels[0] * 16) if text_layout else None
+        if self.text_fc is not None:
+            nn.init.zeros_(self.text_fc.weight)
+            nn.init.zeros_(self.text_fc.bias)
         self.blocks = nn.ModuleList(
             FusionUpBlock(channels[i], channels[i + 1], cond_dim, (z_dim, 8 * 2**i) if block_noise else None)
             for i in range(n))
@@ -159,8 +167,10 @@ class DFGenerator(nn.Module):
             if rgb_skip else None
 
     def forward(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        cond = torch.cat([z, _unit_scale(text)], dim=1)
-        x = self.fc(z).view(len(z), -1, 4, 4)
+        text = _unit_scale(text)
+        cond = torch.cat([z, text], dim=1)
+        x = self.fc(z) if self.text_fc is None else self.fc(z) + self.text_fc(text)
+        x = x.view(len(z), -1, 4, 4)
         for block in self.blocks[:-1]:
             x = block(x, cond, z)
         low = self.to_rgb_low(x) if self.to_rgb_low is not None else None

@@ -58,8 +58,8 @@ def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[st
 
 def _growth(source: dict, target: dict, path: Path) -> int:
     """How many resolution doublings lie between two generators' model args. Growing may change the
-    width (the channels per block) and add the RGB skip or block noise; anything else that differs is refused."""
-    grown = ("image_size", "width", "rgb_skip", "block_noise")
+    width (the channels per block) and add the RGB skip, block noise or text layout; anything else that differs is refused."""
+    grown = ("image_size", "width", "rgb_skip", "block_noise", "text_layout")
     others = lambda args: {k: v for k, v in args.items() if k not in grown}  # noqa: E731
     ratio = target["image_size"] / source["image_size"]
     grows = ratio > 1 and ratio == int(ratio) and not int(ratio) & (int(ratio) - 1)
@@ -94,6 +94,7 @@ class Config:
     d_width: int = 32  # discriminator channels at the input resolution
     rgb_skip: bool = False  # dfgan only: the last block adds detail to the half-resolution image, enlarged
     block_noise: bool = False  # dfgan only: per-pixel noise in every generator block (StyleGAN), drawn from z
+    text_layout: bool = False  # dfgan only: the prompt, not only the noise, draws the generator's 4x4 start
     discriminator: str = "arch"  # arch (the architecture's own), projected (heads on frozen EfficientNet-Lite0
     #                              features, projected.py), or both: the own one and a projected second
     projected_weight: float = 1.0  # both only: G's loss weight of the projected discriminator
@@ -163,6 +164,7 @@ def model_args(config: Config, text_dim: int, num_classes: int) -> tuple[dict, d
     # absent when off: older exports' args stay equal
     skip = {"rgb_skip": True} if config.rgb_skip else {}
     skip |= {"block_noise": True} if config.block_noise else {}
+    skip |= {"text_layout": True} if config.text_layout else {}
     d_args = {**shared, "num_classes": num_classes, "width": config.d_width,
               **({"class_head": config.class_head} if config.class_head != "linear" else {})}
     if config.discriminator == "projected":
@@ -279,6 +281,8 @@ class Trainer:
         self.encoder = load_text_encoder(config.text_encoder) if encoder is None else encoder
         self.data = data if data is not None else PromptImages(
             load_text_image_data(config.dataset, config.image_size, config.limit_concepts), self.encoder)
+        if config.loss not in ("hinge", "bce", "relativistic"):
+            raise ValueError(f"loss must be hinge, bce or relativistic, not {config.loss!r}")
         if config.penalty not in ("magp", "r1r2"):
             raise ValueError(f"penalty must be magp or r1r2, not {config.penalty!r}")
         if config.class_target not in ("subcategory", "concept"):
