@@ -58,7 +58,8 @@ def load_matching(module: torch.nn.Module, state: dict, source: Path) -> list[st
 
 def _growth(source: dict, target: dict, path: Path) -> int:
     """How many resolution doublings lie between two generators' model args. Growing may change the
-    width (the channels per block) and add the RGB skip, block noise or text layout; anything else that differs is refused."""
+    width (the channels per block) and add the RGB skip; any warm start may add block noise or the text
+    layout (their new parts start at zero); anything else that differs is refused."""
     grown = ("image_size", "width", "rgb_skip", "block_noise", "text_layout")
     others = lambda args: {k: v for k, v in args.items() if k not in grown}  # noqa: E731
     ratio = target["image_size"] / source["image_size"]
