@@ -98,11 +98,33 @@ def test_store_metrics_adds_them_to_the_metadata_and_leaves_the_weights(tmp_path
 
 
 def test_bfloat16_is_the_default_only_where_it_is_faster(monkeypatch):
-    from deep_learning.common.device import bf16_is_fast
+    from deep_learning.common import device
     from deep_learning.main_model.training_loop import Config
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
-    assert not bf16_is_fast("cpu") and not Config().bf16  # AVX-512 BF16 without AMX: float32 is faster
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
-    assert bf16_is_fast("cpu") and Config().bf16
+
+    def machine(avx512_bf16: bool, amx: bool, speedup: float | None = None) -> bool:
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16, raising=False)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
+
+        def measured() -> float:
+            assert speedup is not None, "measured where the CPU's features decide"
+            return speedup
+
+        monkeypatch.setattr(device, "bf16_speedup", measured)
+        device.bf16_is_fast.cache_clear()
+        return device.bf16_is_fast("cpu") and Config().bf16
+
+    monkeypatch.delenv("GAN_STUDIO_BF16", raising=False)
+    assert machine(avx512_bf16=True, amx=True)  # AMX tiles: bf16 without asking
+    assert not machine(avx512_bf16=False, amx=False)  # no bf16 instructions: float32
+    assert not machine(avx512_bf16=True, amx=False, speedup=0.8)  # the Xeon where bf16 was slower
+    assert not machine(avx512_bf16=True, amx=False, speedup=1.05)  # a tie goes to float32
+    assert machine(avx512_bf16=True, amx=False, speedup=1.8)  # the EPYC where it was faster
+    monkeypatch.setenv("GAN_STUDIO_BF16", "0")
+    assert not machine(avx512_bf16=True, amx=True)
     assert not Config(bf16=False).bf16
+    device.bf16_is_fast.cache_clear()
+
+
+def test_the_bfloat16_measurement_times_both_precisions():
+    from deep_learning.common.device import bf16_speedup
+    assert 0.05 < bf16_speedup(repeats=1) < 20

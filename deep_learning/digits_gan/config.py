@@ -26,7 +26,7 @@ class Config:
     g_width: int = 32  # generator channels at 28 px (x2 at 14 px, x4 at 7 px)
     d_width: int = 32  # critic channels at 14 px (x2, x4 below)
     ema_decay: float = 0.999  # EMA of the generator weights (warmed up); samples and shipped weights use it
-    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
+    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (bf16_is_fast)
     channels_last: bool = True  # NHWC models and batches: +20-50% training steps with bf16 (benchmark_training)
     limit: int = 0  # use only the first N training digits (tests); 0 = all 60,000
     checkpoint_every: int = 1  # epochs between checkpoints and accuracy checks

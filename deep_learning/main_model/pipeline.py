@@ -4,10 +4,10 @@ Rebuilt from the checkpoint alone (architecture, constructor arguments, EMA weig
 it was trained with). Image i of a request uses noise seeded by `seed + i`, so any single image can be
 reproduced on its own, whatever else was in its batch.
 
-Where bfloat16 is native (AMX / AVX-512 BF16 CPUs), the generator runs under bfloat16 autocast in
-channels-last layout: 2.1x the images/s of float32 on the 2-core benchmark machine (`make
-benchmark-training`, generator columns). `precision="fp32"` turns it off; the evaluation uses the same
-path the server does.
+Where bfloat16 is faster (`bf16_is_fast`: CUDA, AMX, or measured at start-up on AVX-512 BF16 CPUs), the
+generator runs under bfloat16 autocast in channels-last layout: 2.1x the images/s of float32 on an AMX
+machine (`make benchmark-training`, generator columns). `precision="fp32"` turns it off; the evaluation
+uses the same path the server does.
 """
 
 from collections import OrderedDict

@@ -128,7 +128,7 @@ class Config:
     augment: bool = True  # DiffAugment (colour, translation, cutout) before D
     text_noise: float = 0.05  # Gaussian noise on prompt embeddings (conditioning augmentation)
     ema_decay: float = 0.999  # EMA of G for samples and the shipped weights; 0 = G itself
-    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
+    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (bf16_is_fast)
     channels_last: bool = True  # memory format CPUs' convolutions prefer
     limit_concepts: int = 0  # use only the first N concepts (tests); 0 = all
     checkpoint_every: int = 1  # epochs between checkpoints (and generator exports)

@@ -53,7 +53,7 @@ class Config:
     l1_weight: float = 100.0  # lambda: L1 against the original vs. the adversarial loss (the paper's 100)
     flip: bool = True  # random horizontal flips of both images
     thicken: float = 0.2  # chance of thickening a training sketch's strokes by 1 px (canvas pens vary)
-    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
+    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (bf16_is_fast)
     channels_last: bool = True
     threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
     checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)

@@ -62,7 +62,7 @@ class Config:
     adversarial_weight: float = 1e-2  # non-saturating GAN loss, after pretraining
     flip: bool = True  # random horizontal flips
     ema_decay: float = 0.998  # EMA of the generator's weights (warmed up over the first steps)
-    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (AMX, CUDA)
+    bf16: bool = field(default_factory=bf16_is_fast)  # bfloat16 autocast; default: where it is faster (bf16_is_fast)
     channels_last: bool = True
     threads: int = 0  # torch.set_num_threads per process; 0 keeps torch's default
     checkpoint_every: int = 2  # epochs between training checkpoints (the last epoch always saves)
