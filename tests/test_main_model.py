@@ -160,7 +160,7 @@ def test_two_processes_with_torchrun_agree_on_the_weights(tmp_path):
 
 @pytest.mark.parametrize("options", [dict(class_target="concept"), dict(class_target="concept", class_head="cosine"),
                                      dict(mode_seeking=1.0), dict(loss="relativistic", penalty="r1r2", gp_every=1),
-                                     dict(block_noise=True, text_layout=True)])
+                                     dict(block_noise=True, text_layout=True), dict(gan_weight=0.0, recon_weight=1.0)])
 def test_recipe_options_train_and_export(tmp_path, options):
     trainer = Trainer(tiny(tmp_path, **options))
     expected = len(trainer.data.data.concepts) if options.get("class_target") == "concept" else \
@@ -349,3 +349,14 @@ def test_block_noise_and_text_layout_start_as_the_export_and_keep_one_picture_pe
         alone = grown.generator(z[1:2], text[1:2])
         assert torch.allclose(together[1:2], alone, atol=1e-5)  # the noise maps come from each image's own z
         assert not torch.allclose(together, source.generator(z, text), atol=1e-2)
+
+
+def test_reconstruction_alone_trains_no_discriminator(tmp_path):
+    trainer = Trainer(tiny(tmp_path, gan_weight=0.0, recon_weight=1.0))
+    before = {k: v.clone() for k, v in trainer.discriminator.state_dict().items()}
+    rows = torch.arange(8)
+    stats = trainer.train_step(trainer.data.images[rows], trainer.data.concept[rows])
+    assert set(stats) == {"loss_g", "recon_l1"} and stats["loss_g"] == pytest.approx(stats["recon_l1"])
+    assert all(torch.equal(v, trainer.discriminator.state_dict()[k]) for k, v in before.items())
+    with pytest.raises(ValueError, match="nothing to learn"):
+        Trainer(tiny(tmp_path / "b", gan_weight=0.0, recon_weight=0.0))

@@ -117,6 +117,8 @@ class Config:
     class_target: str = "subcategory"  # what the auxiliary head names: subcategory (95 Unicode classes)
     #                                    or concept (each training prompt its own class: "this apple")
     class_head: str = "linear"  # dfgan only: linear (spectral norm), or cosine (normalised class proxies)
+    gan_weight: float = 1.0  # G's weight of the discriminator's judgement (adversarial and class terms); 0 = no
+    #                          discriminator at all: G learns from reconstruction alone (conditional IMLE), ~3x cheaper
     mode_seeking: float = 0.0  # MSGAN weight: G is rewarded for images that differ as much as their noises
     recon_weight: float = 0.0  # best-of-pair reconstruction (cIMLE-like): of two noises for one caption, the
     #                            nearer image is pulled (L1) towards the real image; the other is left free
@@ -284,6 +286,8 @@ class Trainer:
             load_text_image_data(config.dataset, config.image_size, config.limit_concepts), self.encoder)
         if config.loss not in ("hinge", "bce", "relativistic"):
             raise ValueError(f"loss must be hinge, bce or relativistic, not {config.loss!r}")
+        if not (config.gan_weight or config.recon_weight):
+            raise ValueError("gan_weight=0 needs recon_weight > 0: the generator would have nothing to learn from")
         if config.penalty not in ("magp", "r1r2"):
             raise ValueError(f"penalty must be magp or r1r2, not {config.penalty!r}")
         if config.class_target not in ("subcategory", "concept"):
@@ -404,9 +408,42 @@ class Trainer:
             n = len(text)
             fake_text, fake_classes = text[0::2].repeat_interleave(2, 0)[:n], classes[0::2].repeat_interleave(2, 0)[:n]
         augment = diff_augment if config.augment else (lambda x: x)
-
         with autocast(device, config.bf16):
             fake = self.g(z, fake_text)
+        stats, real_logits = {}, {}
+        if config.gan_weight:
+            stats, real_logits = self._discriminator_steps(real, fake, text, wrong, fake_text, classes, augment)
+
+        loss_g = torch.zeros((), device=device)
+        with autocast(device, config.bf16):
+            if config.gan_weight:
+                rf, m, c_fake, _ = self.d(augment(fake), fake_text)
+                loss_g = loss_g + config.gan_weight * (
+                    generator_gan_loss(rf, m, config, real_logits["rf"], real_logits["m"])
+                    + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
+                stats["class_accuracy_fake"] = (c_fake.argmax(1) == fake_classes).float().mean().item()
+                if self.d2 is not None:
+                    rf2, m2, _, _ = self.d2(augment(fake), fake_text)
+                    loss_g = loss_g + config.gan_weight * config.projected_weight * generator_gan_loss(
+                        rf2, m2, config, real_logits["rf2"], real_logits["m2"])
+            if config.mode_seeking:
+                loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
+            if config.recon_weight:
+                recon = best_of_pair_l1(fake.float(), real.float())
+                loss_g = loss_g + config.recon_weight * recon
+                stats["recon_l1"] = recon.item()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.ema.update(self.generator, self.step)
+        self.step += 1
+        return {"loss_g": loss_g.item(), **stats}
+
+    def _discriminator_steps(self, real, fake, text, wrong, fake_text, classes, augment) -> tuple[dict, dict]:
+        """One optimiser step of the discriminator (and of the projected second one, where there is one).
+        Returns its statistics and the real images' logits, which the relativistic loss of G compares to."""
+        config, device = self.config, self.device
+        with autocast(device, config.bf16):
             rf_real, m_real, c_real, m_wrong = self.d(augment(real), text, wrong)
             rf_fake, m_fake, _, _ = self.d(augment(fake.detach()), fake_text)
             loss_d = (discriminator_gan_loss(rf_real, rf_fake, m_real, m_fake, m_wrong, config)
@@ -419,6 +456,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        real_logits = {"rf": rf_real, "m": m_real}
         if self.d2 is not None:  # the projected one: real/fake and matching, no class head, no penalty
             with autocast(device, config.bf16):
                 rf2_real, m2_real, _, m2_wrong = self.d2(augment(real), text, wrong)
@@ -427,27 +465,11 @@ class Trainer:
             self.opt_d2.zero_grad(set_to_none=True)
             loss_d2.backward()
             self.opt_d2.step()
-
-        with autocast(device, config.bf16):
-            rf, m, c_fake, _ = self.d(augment(fake), fake_text)
-            loss_g = (generator_gan_loss(rf, m, config, rf_real, m_real)
-                      + config.class_weight * F.cross_entropy(c_fake.float(), fake_classes))
-            if config.mode_seeking:
-                loss_g = loss_g + config.mode_seeking * mode_seeking_loss(fake.float(), z)
-            if config.recon_weight:
-                loss_g = loss_g + config.recon_weight * best_of_pair_l1(fake.float(), real.float())
-            if self.d2 is not None:
-                rf2, m2, _, _ = self.d2(augment(fake), fake_text)
-                loss_g = loss_g + config.projected_weight * generator_gan_loss(rf2, m2, config, rf2_real, m2_real)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
-        self.ema.update(self.generator, self.step)
-        self.step += 1
-        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
-                "d_accuracy": 0.5 * ((rf_real > 0).float().mean().item() + (rf_fake < 0).float().mean().item()),
-                "class_accuracy_real": (c_real.argmax(1) == classes).float().mean().item(),
-                "class_accuracy_fake": (c_fake.argmax(1) == fake_classes).float().mean().item()}
+            real_logits |= {"rf2": rf2_real, "m2": m2_real}
+        stats = {"loss_d": loss_d.item(),
+                 "d_accuracy": 0.5 * ((rf_real > 0).float().mean().item() + (rf_fake < 0).float().mean().item()),
+                 "class_accuracy_real": (c_real.argmax(1) == classes).float().mean().item()}
+        return stats, real_logits
 
     @property
     def per_rank(self) -> int:
@@ -495,7 +517,8 @@ class Trainer:
                      **({"discriminator2": self.discriminator2, "opt_d2": self.opt_d2} if self.d2 else {})},
             steps_per_epoch=steps, images_per_step=self.batch_images, step=step, start_epoch=start_epoch,
             samples=self.samples, on_checkpoint=self.export, stop=self._out_of_time,
-            plot_keys=("loss_d", "loss_g", "d_accuracy", "class_accuracy_real", "class_accuracy_fake", "images_per_s"),
+            plot_keys=("loss_d", "loss_g", "recon_l1", "d_accuracy", "class_accuracy_real", "class_accuracy_fake",
+                       "images_per_s"),
             title=self.run_dir.root.name, options={"device": str(self.device)}, decimals=4)
         self.step = fit(training).step
         self.dist.close()
