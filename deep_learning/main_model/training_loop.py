@@ -2,8 +2,9 @@
 
 Presets: `seed001` (seed 001's architecture and losses, its swapped cross-entropy arguments fixed),
 `default` (DF-GAN-style fusion, hinge loss, matching-aware gradient penalty, spectral norm, EMA,
-DiffAugment), `emoji64` (the shipped 64 px model, grown from a 32 px export) and its projected-
-discriminator variants `emoji64p` / `emoji64pp`. Any field can be overridden: `--image_size=64 --epochs=10`.
+DiffAugment), `emoji64` (the shipped 64 px model, grown from a 32 px export), `emoji64_recon` (its
+reconstruction-only first stage) and the projected-discriminator variants `emoji64p` / `emoji64pp`.
+Any field can be overridden: `--image_size=64 --epochs=10`.
 The epoch loop, log, samples, checkpoints and resume are common/loop.py's; this file is config and step.
 Runs from any working directory, on `--device=cuda` and under `torchrun --nproc_per_node=2`.
 Everything a run writes goes to deep_learning/main_model/saved/<run>/.
@@ -152,8 +153,12 @@ PRESETS = {
     "seed001": dict(arch="seed001", g_width=1024, d_width=64, loss="bce", lr_g=2e-4, lr_d=2e-4, beta1=0.5,
                     beta2=0.999, gp_weight=0.0, augment=False, text_noise=0.0, ema_decay=0.0),
     # 64 px at half the widths: the same channels as the 32 px default one level up, so it grows from a 32 px
-    # export (--init_from=checkpoints/default.pt keeps every block and starts as its images, enlarged)
-    "emoji64": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=1.0),
+    # export (--init_from=checkpoints/default.pt keeps every block and starts as its images, enlarged); the
+    # prompt draws the layout too, and the reconstruction pulls each training prompt towards its own emoji
+    "emoji64": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=10.0, text_layout=True),
+    # its first stage: no discriminator, reconstruction alone (3-7x cheaper a step): the prompt learns its layout
+    "emoji64_recon": dict(image_size=64, g_width=16, d_width=16, rgb_skip=True, recon_weight=1.0, text_layout=True,
+                          gan_weight=0.0, lr_g=5e-4),
     # the same generator against a projected discriminator (Projected GAN: no gradient penalty)
     "emoji64p": dict(image_size=64, g_width=16, d_width=64, rgb_skip=True, recon_weight=1.0,
                      discriminator="projected", gp_weight=0.0),
