@@ -137,6 +137,15 @@ class Distributed:
         dist.all_reduce(tensor)
         return float(tensor) / self.world_size
 
+    def agree(self, flag: bool) -> bool:
+        """Rank 0's value of a flag on every rank: a choice made by measurement (`bf16_is_fast`) may come out
+        differently in two processes, and ranks that train in different precisions drift apart."""
+        if self.world_size == 1:
+            return flag
+        tensor = torch.tensor([int(flag)], device=self.device)
+        dist.broadcast(tensor, src=0)
+        return bool(tensor.item())
+
     def barrier(self) -> None:
         if self.world_size > 1:
             dist.barrier()
@@ -171,10 +180,11 @@ def training_time(training: dict) -> str:
 
 def start_process(config) -> Distributed:
     """The first lines of a training loop: joins the process group (under torchrun), sets `config.threads`
-    (0 keeps torch's default) and seeds this process with `config.seed + rank`."""
+    (0 keeps torch's default), takes rank 0's `config.bf16` and seeds this process with `config.seed + rank`."""
     ddp = setup_distributed(config.device)
     if config.threads:
         torch.set_num_threads(config.threads)
+    config.bf16 = ddp.agree(config.bf16)
     seed_everything(config.seed + ddp.rank)
     return ddp
 

@@ -146,6 +146,7 @@ def build(config: Config, image_size: int, device: torch.device) -> tuple[dict, 
 def train(config: Config) -> dict:
     """Trains (or resumes) one run; returns the last log row. Writes only from process 0."""
     ddp = setup_distributed(config.device)
+    config.bf16 = ddp.agree(config.bf16)
     device = ddp.device
     seed_everything(config.seed)  # the same initial weights on every rank and every run of this seed
     run = RunDir(Path(config.saved or model_dir("digits_gan") / "saved") / (config.run or config.config))

@@ -280,6 +280,7 @@ class Trainer:
         training benchmark builds one per variant) skip the loading."""
         self.config = config
         self.dist = setup_distributed(config.device)
+        config.bf16 = self.dist.agree(config.bf16)
         self.device = self.dist.device
         if config.threads:
             torch.set_num_threads(config.threads)
