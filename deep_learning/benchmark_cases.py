@@ -18,8 +18,8 @@ import torch
 from deep_learning.common.device import autocast
 from deep_learning.common.training import EMA
 
-MODELS = ["text_to_image", "text_to_image_64", "emoji64", "emoji64_b128", "emoji64p", "seed001", "digits_gan", "dcgan",
-          "pix2pix", "srgan"]
+MODELS = ["text_to_image", "text_to_image_64", "emoji64", "emoji64p", "seed001", "digits_gan", "dcgan", "pix2pix",
+          "srgan"]  # what `make benchmark-training` runs; BUILDERS also has emoji64_b128, on request (--models=)
 
 
 @dataclass(frozen=True)

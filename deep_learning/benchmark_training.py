@@ -182,7 +182,7 @@ def format_table(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(BUILDERS)}")
     parser.add_argument("--variants", default="fp32,channels_last,bf16,bf16+channels_last",
                         help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--threads", default="2,1", help="thread counts: all variants at the first, the "
