@@ -110,7 +110,6 @@ def test_bfloat16_is_the_default_only_where_it_is_faster(monkeypatch):
             return speedup
 
         monkeypatch.setattr(device, "bf16_speedup", measured)
-        device.bf16_is_fast.cache_clear()
         return device.bf16_is_fast("cpu") and Config().bf16
 
     monkeypatch.delenv("GAN_STUDIO_BF16", raising=False)
@@ -122,7 +121,6 @@ def test_bfloat16_is_the_default_only_where_it_is_faster(monkeypatch):
     monkeypatch.setenv("GAN_STUDIO_BF16", "0")
     assert not machine(avx512_bf16=True, amx=True)
     assert not Config(bf16=False).bf16
-    device.bf16_is_fast.cache_clear()
 
 
 def test_the_bfloat16_measurement_times_both_precisions():

@@ -29,11 +29,10 @@ def autocast(device: torch.device, enabled: bool = True):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-@functools.cache
 def bf16_is_fast(device: str = "auto") -> bool:
     """Whether bfloat16 beats float32 here, for training and serving alike. CUDA: where it supports bf16.
     CPU: with AMX tiles, yes; without AVX-512 BF16, no; with AVX-512 BF16 alone it depends on the chip, so
-    a short measurement decides (once per process, ~0.3 s): on one Xeon bf16 was slower (matmul peak 160
+    a short measurement decides (`bf16_speedup`, once per process, ~0.3 s): on one Xeon bf16 was slower (matmul peak 160
     GFLOP/s against 306, the text-to-image step 36 img/s against 46), on an AMD EPYC a convolution step ran
     1.7-1.9x faster in bf16. `GAN_STUDIO_BF16=0|1` overrides the choice."""
     if os.environ.get("GAN_STUDIO_BF16") in ("0", "1"):
@@ -50,9 +49,11 @@ def bf16_is_fast(device: str = "auto") -> bool:
 BF16_MARGIN = 1.15  # bf16 must win by this much: a tie goes to float32, the more exact
 
 
+@functools.cache
 def bf16_speedup(repeats: int = 3) -> float:
     """float32 time over bfloat16-autocast time of a small convolution step (forward and backward, channels-
-    last, the shapes of a generator block), the best of `repeats` each, interleaved."""
+    last, the shapes of a generator block), the best of `repeats` each, interleaved; measured once per
+    process (and `repeats`)."""
     generator = torch.Generator().manual_seed(0)
     conv = torch.nn.Sequential(torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.LeakyReLU(0.2),
                                torch.nn.Conv2d(64, 64, 3, padding=1)).to(memory_format=torch.channels_last)
@@ -61,7 +62,7 @@ def bf16_speedup(repeats: int = 3) -> float:
 
     def seconds(bf16: bool) -> float:
         start = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with autocast(torch.device("cpu"), bf16):
             out = conv(x)
         out.float().sum().backward()
         return time.perf_counter() - start

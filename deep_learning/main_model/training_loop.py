@@ -29,7 +29,7 @@ from deep_learning.common.loop import TrainingRun, fit
 from deep_learning.common.paths import model_dir
 from deep_learning.common.resume import Progress, refuse_to_overwrite
 from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
-from deep_learning.common.training import EMA, RunDir, setup_distributed
+from deep_learning.common.training import EMA, RunDir, start_process
 from deep_learning.main_model.augment import diff_augment
 from deep_learning.main_model.data import PromptImages, load_text_image_data
 from deep_learning.main_model.models import build_discriminator, build_generator
@@ -279,12 +279,8 @@ class Trainer:
         """`encoder` and `data` are loaded from the config unless given: trainers that share them (the
         training benchmark builds one per variant) skip the loading."""
         self.config = config
-        self.dist = setup_distributed(config.device)
-        config.bf16 = self.dist.agree(config.bf16)
+        self.dist = start_process(config)  # process group, threads, rank 0's bf16 choice, seed + rank
         self.device = self.dist.device
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        seed_everything(config.seed + self.dist.rank)
         saved = Path(config.saved) if config.saved else model_dir("main_model") / "saved"
         self.run_dir = RunDir(saved / (config.run or f"{config.config}-{config.image_size}px"))
         self.encoder = load_text_encoder(config.text_encoder) if encoder is None else encoder
