@@ -19,6 +19,7 @@ pipelined behind a first in one read is parsed from gunicorn's buffer by a threa
 import contextlib
 import errno
 import os
+import re
 import socket
 import time
 from functools import partial
@@ -31,6 +32,7 @@ REQUEST_TIMEOUT = float(os.environ.get("REQUEST_TIMEOUT", "60"))
 MAX_HEAD_BYTES = 64 * 2**10  # gunicorn refuses more (4 KB request line, 100 fields of 8 KB) when it parses
 MAX_BODY_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(4 * 2**20))) + 64 * 2**10
 MAX_BUFFERED_BYTES = 512 * 2**20
+HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]{1,16}")  # a chunk size, as RFC 9112 spells it
 _TIMEOUT_BODY = b'{"error": "Request Timeout: the request was not sent in time."}'
 TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\n"
                   b"Content-Length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY))
@@ -100,10 +102,9 @@ class RequestFraming:
             if line_end < 0:
                 return len(self.data) - self.position > 1024  # a chunk-size line that long is malformed
             size_text = bytes(self.data[self.position:line_end]).split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
+            if not HEX_DIGITS.fullmatch(size_text):  # int(, 16) also takes "-6", "+6", "0x6", "1_0": "-6" looped forever
                 return True
+            size = int(size_text, 16)
             if size == 0:  # last chunk, then trailer fields, then a blank line
                 trailers = self.data[line_end + 2:]
                 return trailers.startswith(b"\r\n") or b"\r\n\r\n" in trailers

@@ -6,11 +6,15 @@ import time
 
 import pytest
 
+from backend.buffered_worker import RequestFraming
 from backend.loadtest import GunicornServer
 from tests.tiny_models import tiny_text_to_image
 
 BROKEN_CHUNKED = {
     "bad chunk size": (b"zz\r\nhello\r\n0\r\n\r\n", False),
+    "negative chunk size": (b"-6\r\nhello\r\n0\r\n\r\n", False),  # once spun a worker at 100% CPU
+    "signed chunk size": (b"+5\r\nhello\r\n0\r\n\r\n", False),
+    "chunk size with 0x": (b"0x5\r\nhello\r\n0\r\n\r\n", False),
     "missing chunk terminator": (b"5\r\nhelloXX3\r\nabc\r\n0\r\n\r\n", False),
     "connection closed mid-chunk": (b"100\r\nabc", True),
 }
@@ -144,3 +148,10 @@ def test_a_small_form_still_works_and_percent_ff_in_it_is_refused(client):
     assert client.post("/mnist", data={"value": "12"}).status_code == 503  # parsed; no digits model loaded here
     response = client.post("/mnist", data=b"value=1%ff", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and "UTF-8" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("size", [b"-6", b"+5", b"0x5", b"1_0", b"5 5", b""])
+def test_a_chunk_size_that_is_not_plain_hex_ends_the_framing(size):
+    """The event loop must hand such a request on (gunicorn answers 400), never loop over it."""
+    framing = RequestFraming()
+    assert framing.feed(b"POST /api/mix HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nhello\r\n")
