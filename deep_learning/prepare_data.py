@@ -27,7 +27,7 @@ def main(argv=None) -> None:
         raise SystemExit(f"{NPM_DIR} is missing: run `npm ci --prefix data` first")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
 
-    if args.force or not all(emoji.cache_path(size).is_file() for size in (32, 64)):
+    if args.force or any(emoji.cached_styles(size) != list(emoji.STYLES) for size in (32, 64)):
         for size, data in emoji.build_emoji(include_flags=args.include_flags).items():
             data.save(emoji.cache_path(size))
     data = emoji.load_emoji(32)

@@ -1,4 +1,5 @@
 import csv
+import json
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import pytest
 from PIL import Image
 
 from deep_learning.common.data import emoji, folders, image_split, mnist
+from deep_learning.common.data.iconify import IconSet, icon_name
 from deep_learning.common.data.text_image import TEST, TRAIN, TextImageData, flatten_on_white, split_by_concept
 
 
@@ -35,10 +37,12 @@ def test_cached_emoji_shapes_and_labels(emoji32):
     assert emoji32.concept_class.max() < len(emoji32.class_names)
     pairs = zip(emoji32.captions, emoji32.concepts, strict=True)
     assert all(captions and captions[0] == concept for captions, concept in pairs)
-    assert len(np.unique(emoji32.style)) == 2  # two art styles
+    assert np.unique(emoji32.style).tolist() == list(range(6)) and emoji32.style_names == list(emoji.STYLES)
     assert "country-flag" not in emoji32.class_names
-    # several images per concept on average (styles and skin tones)
-    assert n / len(emoji32.concepts) > 3
+    # many images per concept on average (six styles and skin tones; two styles gave 4)
+    assert n / len(emoji32.concepts) > 10
+    cat = emoji32.concepts.index("cat")
+    assert sorted(emoji32.style[emoji32.concept == cat].tolist()) == list(range(6))  # joined by CLDR name
 
 
 def test_build_emoji_slice_from_npm_packages():
@@ -47,6 +51,7 @@ def test_build_emoji_slice_from_npm_packages():
     assert len(small.concepts) == 20 and small.images.shape[1:] == (32, 32, 3)
     assert large.images.shape[1:] == (64, 64, 3) and len(large.images) == len(small.images)
     assert small.concepts[0] == "grinning face"
+    assert set(small.style[small.concept == 0].tolist()) == set(range(6))  # every style draws it
     # white background after flattening the transparent PNG
     assert (large.images[:, 0, 0] > 240).all()
 
@@ -162,3 +167,22 @@ def test_evaluations_import_no_training_code():
              "print([m for m in sys.modules if m.endswith('training_loop')])")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_icon_names_follow_cldr_labels():
+    assert icon_name("A button (blood type)") == "a-button-blood-type"
+    assert icon_name("piñata") == "pinata" and icon_name("red apple") == "red-apple"
+
+
+def test_icon_set_resolves_aliases_flips_and_tones(tmp_path):
+    half_red = '<path fill="#f00" d="M0 0h8v16H0z"/>'  # the left half red, on a 16-unit canvas
+    (tmp_path / "icons.json").write_text(json.dumps({
+        "width": 16, "height": 16,
+        "icons": {"left": {"body": half_red}, "left-dark": {"body": half_red}, "wide": {"body": half_red, "width": 32}},
+        "aliases": {"right": {"parent": "left", "hFlip": True}, "right-again": {"parent": "right"}}}))
+    icons = IconSet(tmp_path / "icons.json")
+    left, right = icons.rasterise("left", 16), icons.rasterise("right-again", 16)
+    assert left[8, 2].tolist() == [255, 0, 0] and left[8, 13].tolist() == [255, 255, 255]
+    assert np.array_equal(right, left[:, ::-1])  # mirrored through an alias of an alias
+    assert icons.tone_variant("left", "1F3FF") == "left-dark" and icons.tone_variant("left", "1F3FB") is None
+    assert 'viewBox="0 0 32 16"' in icons.svg("wide")
