@@ -51,3 +51,32 @@ def tiny_fixture(training_loop: ModuleType, count: int):
         torch.set_num_threads(threads)
 
     return tiny
+
+
+class ColourFeatures:
+    """Stands in for the Inception network in evaluation tests: 4 numbers an image (its mean red, green, blue
+    and its contrast), cheap enough to score a few dozen images in milliseconds. Caches nothing."""
+
+    def features(self, images, cache=None) -> torch.Tensor:
+        x = torch.as_tensor(np.asarray(images)).double() / 255  # NHWC uint8
+        return torch.cat([x.mean(dim=(1, 2)), x.flatten(1).std(1, keepdim=True)], dim=1)
+
+
+def read_report(folder, shipped_name: str, kind: str) -> tuple[dict, str]:
+    """What an evaluation wrote into `folder`: its metrics.json and metrics.md, after checking that the shipped
+    checkpoint beside them carries the same rows and that the sample grid is an image."""
+    import json
+
+    from PIL import Image
+
+    from deep_learning.common.checkpoint import load_checkpoint
+
+    metrics = json.loads((folder / "metrics.json").read_text())
+    markdown = (folder / "metrics.md").read_text()
+    stored = load_checkpoint(folder / shipped_name, kind=kind)["meta"]["metrics"]
+    assert stored == {"rows": metrics["rows"], "notes": metrics["notes"]}
+    assert Image.open(folder / "samples.png").size[0] > 0
+    for row in metrics["rows"]:
+        assert f"| {row['label']} |" in markdown
+    assert metrics["notes"] in markdown and f"`{metrics['command']}`" in markdown
+    return metrics, markdown

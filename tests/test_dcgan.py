@@ -12,10 +12,10 @@ from PIL import Image
 
 from deep_learning.common.checkpoint import load_checkpoint
 from deep_learning.common.data.image_split import load_image_split
-from deep_learning.dcgan import training_loop
+from deep_learning.dcgan import evaluate, training_loop
 from deep_learning.dcgan.models import KIND, Discriminator, Generator
 from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
-from tests.gan_fixtures import tiny_fixture
+from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=48)
 
@@ -129,3 +129,20 @@ def test_shipped_checkpoint():
     pipeline = RandomImagePipeline.from_checkpoint()
     assert pipeline.info["metrics"]["rows"] and pipeline.info["metrics"]["notes"]
     assert pipeline.sample(1, seed=0)[0].size == (32, 32)
+
+
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+    """`python deep_learning/dcgan/evaluate.py` end to end on the tiny model (cheap features for Inception's)."""
+    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
+    out = tmp_path / "report"
+    evaluate.main([f"--checkpoint={shipped}", f"--out_dir={out}", "--samples=8", "--real=8"])
+    metrics, markdown = read_report(out, "dcgan.pt", KIND)
+    reference, model = metrics["rows"]
+    assert metrics["samples"] == metrics["real"] == 8 and "(8 samples)" in model["label"]
+    for split in ("train", "test"):
+        assert set(model[split]) == {"fid", "kid", "kid_std"} and model[split]["fid"] >= 0
+    assert reference["train"]["fid"] < model["train"]["fid"]  # an untrained generator is further from real images
+    assert markdown.startswith("# DCGAN: evaluation\n")
+    assert "| train FID | train KID | test FID | test KID |" in markdown
+    assert metrics["command"] == f"python deep_learning/dcgan/evaluate.py --checkpoint={shipped} --out_dir={out} " \
+        "--samples=8 --real=8"

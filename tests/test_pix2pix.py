@@ -9,11 +9,11 @@ import torch
 from PIL import Image, ImageDraw
 
 from deep_learning.common.checkpoint import load_checkpoint
-from deep_learning.pix2pix import training_loop
+from deep_learning.pix2pix import evaluate, training_loop
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
 from deep_learning.pix2pix.pipeline import SHIPPED_CHECKPOINT, SketchPipeline, sketch_from_image
 from deep_learning.pix2pix.sketch import PAPER, STROKE, drawing_to_sketch
-from tests.gan_fixtures import tiny_fixture
+from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=40)
 
@@ -118,3 +118,17 @@ def test_shipped_checkpoint():
     pipeline = SketchPipeline.from_checkpoint()
     assert pipeline.info["metrics"]["rows"] and pipeline.info["metrics"]["notes"]
     assert pipeline(canvas()).size == (64, 64) and pipeline.example_sketch(0).size == (64, 64)
+
+
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+    """`python deep_learning/pix2pix/evaluate.py` end to end on the tiny model (cheap features for Inception's)."""
+    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
+    out = tmp_path / "report"
+    evaluate.main([f"--checkpoint={shipped}", f"--out_dir={out}", "--pairs=6", "--fid_images=4"])
+    metrics, markdown = read_report(out, "pix2pix.pt", KIND)
+    reference, model = metrics["rows"]
+    assert metrics["pairs"] == {"train": 6, "test": 6} and metrics["fid_images"] == 4
+    assert set(reference["test"]) == {"fid", "kid", "kid_std"} and reference["train"] == {}
+    assert set(model["test"]) == {"l1", "psnr", "ssim", "fid", "kid", "kid_std"}
+    assert 0 <= model["test"]["l1"] <= 1 and -1 <= model["test"]["ssim"] <= 1 and model["test"]["psnr"] > 0
+    assert markdown.startswith("# Pix2Pix: evaluation\n") and "| test L1 | test PSNR | test SSIM | test FID" in markdown

@@ -12,11 +12,11 @@ from PIL import Image
 from deep_learning.classifiers.models import KIND as CLASSIFIER_KIND
 from deep_learning.classifiers.models import ImageClassifier
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
-from deep_learning.srgan import training_loop
+from deep_learning.srgan import evaluate, training_loop
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import ClassifierFeatureLoss
 from deep_learning.srgan.pipeline import MAX_INPUT_SIDE, SHIPPED_CHECKPOINT, SuperResolutionPipeline
-from tests.gan_fixtures import tiny_fixture
+from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=40)
 
@@ -134,3 +134,32 @@ def test_shipped_checkpoint():
     assert pipeline.info["metrics"]["rows"] and pipeline.info["metrics"]["notes"]
     low = pipeline.example_low_res(0)
     assert low.size == (16, 16) and pipeline(low)["enhanced"].size == (64, 64)
+
+
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+    """`python deep_learning/srgan/evaluate.py` end to end on the tiny model, with the same model standing in
+    for the no-GAN baseline (cheap features for Inception's)."""
+    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
+    out = tmp_path / "report"
+    evaluate.main([f"--checkpoint={shipped}", f"--baseline={shipped}", f"--out_dir={out}", "--pairs=6",
+                   "--fid_images=4"])
+    metrics, markdown = read_report(out, "srgan.pt", KIND)
+    reference, bicubic, baseline, model = metrics["rows"]
+    assert reference["train"] == {} and bicubic["label"] == "bicubic (PIL)" and "shipped" in model["label"]
+    assert baseline["test"] == {key: value for key, value in model["test"].items() if key in baseline["test"]}
+    assert 0 <= model["test"]["images_below_bicubic_psnr"] <= 6 and bicubic["test"]["psnr"] > 0
+    assert f"FID {model['test']['fid']} vs {bicubic['test']['fid']}" in metrics["notes"]
+    assert markdown.startswith("# SRGAN: evaluation\n") and "| train PSNR | train SSIM | test PSNR" in markdown
+
+
+def test_psnr_is_one_formula_in_training_and_evaluation():
+    """The training log's PSNR ([-1, 1] tensors) and the evaluation's (uint8 images) agree; 100 dB for a copy."""
+    from deep_learning.common.images import to_uint8
+    from deep_learning.common.metrics.scores import psnr
+    torch.manual_seed(0)
+    a, b = torch.rand(3, 3, 8, 8) * 2 - 1, torch.rand(3, 3, 8, 8) * 2 - 1
+    ours = evaluate.per_image_psnr(to_uint8(a).permute(0, 2, 3, 1).numpy(), to_uint8(b).permute(0, 2, 3, 1).numpy())
+    assert training_loop.mean_psnr(a, b) == pytest.approx(float(ours.mean()))
+    error = ((to_uint8(a).double() - to_uint8(b).double()) ** 2).flatten(1).mean(1)
+    torch.testing.assert_close(ours, 10 * torch.log10(255**2 / error))
+    assert float(psnr(a, a, data_range=2.0)[0]) == pytest.approx(100.0)

@@ -14,7 +14,6 @@ add, and what they cost in PSNR.
 Writes deep_learning/srgan/checkpoints/{srgan.pt, metrics.json, metrics.md, samples.png}.
 """
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,20 +24,18 @@ if __package__ in (None, ""):  # run as a script from any working directory
 import numpy as np
 import torch
 from PIL import Image
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.config import parse_config
 from deep_learning.common.data.image_split import load_image_split
-from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.images import from_uint8, to_uint8
 from deep_learning.common.metrics.inception import InceptionFeatures
-from deep_learning.common.metrics.scores import FID, KID, KID_STD, frechet_distance, kernel_distance
+from deep_learning.common.metrics.report import Report, command_line, trained_for, write_report
+from deep_learning.common.metrics.scores import FID, KID, PSNR, SSIM, fid_kid, image_quality, psnr
 from deep_learning.common.paths import model_dir
-from deep_learning.common.training import training_time
 from deep_learning.srgan.data import low_res_batch, upscale_bicubic
+from deep_learning.srgan.models import KIND
 from deep_learning.srgan.pipeline import SHIPPED_CHECKPOINT, SuperResolutionPipeline
 
-PSNR, SSIM = "psnr", "ssim"
 RUN = model_dir("srgan") / "saved" / "emoji64"
 BASELINE = model_dir("srgan") / "saved" / "srresnet24" / "srresnet.pt"
 FEATURES = model_dir("srgan") / "saved" / "inception"  # features of images that do not change (originals, bicubic)
@@ -55,25 +52,9 @@ class Config:
     threads: int = 0  # torch.set_num_threads; 0 keeps torch's default
 
 
-def image_quality(outputs: np.ndarray, targets: np.ndarray, batch_size: int = 50) -> dict:
-    """Mean PSNR (dB) and SSIM (11 px Gaussian window) of uint8 NHWC outputs against targets.
-    Per image, in batches: torchmetrics' SSIM needs ~20 MB an image at 64 px."""
-    psnr, ssim = [], []
-    for i in range(0, len(outputs), batch_size):
-        a = torch.as_tensor(outputs[i : i + batch_size]).permute(0, 3, 1, 2).double() / 255
-        b = torch.as_tensor(targets[i : i + batch_size]).permute(0, 3, 1, 2).double() / 255
-        psnr.append(peak_signal_noise_ratio(a, b, data_range=1.0, reduction="none", dim=(1, 2, 3)))
-        ssim.append(structural_similarity_index_measure(a, b, data_range=1.0, reduction="none"))
-    return {PSNR: round(float(torch.cat(psnr).mean()), 3), SSIM: round(float(torch.cat(ssim).mean()), 4)}
-
-
-def per_image_psnr(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    error = (outputs.astype(np.float64) - targets.astype(np.float64)) ** 2
-    return 10 * np.log10(255.0**2 / np.maximum(error.reshape(len(error), -1).mean(1), 1e-10))
-
-
-
-
+def per_image_psnr(outputs: np.ndarray, targets: np.ndarray) -> torch.Tensor:
+    """PSNR (dB) of each uint8 NHWC output against its target."""
+    return psnr(torch.as_tensor(outputs), torch.as_tensor(targets), data_range=255.0)
 
 
 def enhance_all(pipeline: SuperResolutionPipeline, low: np.ndarray, batch_size: int = 64) -> np.ndarray:
@@ -81,12 +62,11 @@ def enhance_all(pipeline: SuperResolutionPipeline, low: np.ndarray, batch_size: 
     with torch.no_grad():
         for i in range(0, len(low), batch_size):
             x = from_uint8(low[i : i + batch_size]).to(pipeline.device)
-            y = pipeline.generator(x).float().clamp(-1, 1)
-            outputs.append(((y + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
+            outputs.append(to_uint8(pipeline.generator(x)).permute(0, 2, 3, 1).cpu().numpy())
     return np.concatenate(outputs)
 
 
-def evaluate(config: Config) -> dict:
+def evaluate(config: Config, argv: list[str] | None = None) -> Report:
     if config.threads:
         torch.set_num_threads(config.threads)
     pipeline = SuperResolutionPipeline.from_checkpoint(config.checkpoint)
@@ -120,18 +100,20 @@ def evaluate(config: Config) -> dict:
                      "test": {**image_quality(by_split["test"], splits["test"]), **fid_kid(real, fake)}})
     psnrs = [per_image_psnr(by_split["test"], splits["test"]) for by_split in outputs.values()]
     rows[-1]["test"]["images_below_bicubic_psnr"] = int((psnrs[-1] < psnrs[0]).sum())
-    perceptual = pipeline.info["training"].get("perceptual_loss", "none")
-    metrics = {"rows": rows, "notes": notes(rows, len(splits["train"]), len(splits["test"]), n, perceptual),
-               "pairs": {k: len(v) for k, v in splits.items()}, "fid_images": n,
-               "command": "python deep_learning/srgan/evaluate.py " + " ".join(sys.argv[1:])}
-    write_outputs(config, pipeline, metrics, splits["test"][:8], lows["test"][:8],
-                  [by_split["test"][:8] for by_split in outputs.values()])
-    return metrics
-
-
-def fid_kid(real: torch.Tensor, fake: torch.Tensor) -> dict:
-    kid, kid_std = kernel_distance(real, fake)
-    return {FID: round(frechet_distance(real, fake), 2), KID: round(kid, 4), KID_STD: round(kid_std, 4)}
+    training = pipeline.info["training"]
+    perceptual = training.get("perceptual_loss", "none")
+    report = Report(
+        title="SRGAN", summary=f"{trained_for(training)}; perceptual loss: {training.get('perceptual_loss')}.",
+        columns=[("train", PSNR), ("train", SSIM), ("test", PSNR), ("test", SSIM), ("test", FID), ("test", KID)],
+        rows=rows, notes=notes(rows, len(splits["train"]), len(splits["test"]), n, perceptual),
+        samples_caption="rows: low resolution (nearest), bicubic, SRResNet (no GAN), SRGAN, original",
+        counts={"pairs": {k: len(v) for k, v in splits.items()}, "fid_images": n},
+        command=command_line("deep_learning/srgan/evaluate.py", argv))
+    high, low = splits["test"][:8], lows["test"][:8]
+    nearest = np.stack([np.asarray(Image.fromarray(i).resize(high.shape[1:3], Image.Resampling.NEAREST)) for i in low])
+    samples = from_uint8(np.concatenate([nearest, *(by_split["test"][:8] for by_split in outputs.values()), high]))
+    write_report(report, config.out_dir, config.checkpoint, KIND, SHIPPED_CHECKPOINT.name, samples, nrow=len(high))
+    return report
 
 
 def notes(rows: list[dict], n_train: int, n_test: int, n_fid: int, perceptual: str) -> str:
@@ -158,38 +140,9 @@ def notes(rows: list[dict], n_train: int, n_test: int, n_fid: int, perceptual: s
             f"Perceptual training loss: {perceptual} (SRGAN's VGG-19 has no offline source here).")
 
 
-def write_outputs(config: Config, pipeline: SuperResolutionPipeline, metrics: dict, high: np.ndarray,
-                  low: np.ndarray, outputs: list[np.ndarray]) -> None:
-    out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    store_metrics(config.checkpoint, {"rows": metrics["rows"], "notes": metrics["notes"]}, kind="srgan/generator",
-                  target=out / "srgan.pt", half=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out / "metrics.md").write_text(metrics_markdown(metrics, pipeline.info))
-    size = high.shape[1]
-    nearest = np.stack([np.asarray(Image.fromarray(i).resize((size, size), Image.Resampling.NEAREST)) for i in low])
-    rows = np.concatenate([nearest, *outputs, high])
-    save_grid(from_uint8(rows), out / "samples.png", nrow=len(high), scale=2)
-
-
-def metrics_markdown(metrics: dict, info: dict) -> str:
-    training = info["training"]
-    lines = [f"# {info['title']}: evaluation", "", info["description"], "",
-             f"Trained {training.get('epochs')} epochs ({training.get('steps')} steps on {training.get('images')} "
-             f"images, {training_time(training)}); perceptual loss: "
-             f"{training.get('perceptual_loss')}.", "",
-             "| | train PSNR | train SSIM | test PSNR | test SSIM | test FID | test KID |",
-             "|---|---|---|---|---|---|---|"]
-    for row in metrics["rows"]:
-        train, test = row["train"], row["test"]
-        cells = [train.get(PSNR, ""), train.get(SSIM, ""), test.get(PSNR, ""), test.get(SSIM, ""), test[FID],
-                 f"{test[KID]} ± {test[KID_STD]}"]
-        lines.append(f"| {row['label']} | " + " | ".join(str(c) for c in cells) + " |")
-    lines += ["", metrics["notes"], "",
-              "![rows: low resolution (nearest), bicubic, SRResNet (no GAN), SRGAN, original](samples.png)", "",
-              f"Reproduce: `{metrics['command'].strip()}`", ""]
-    return "\n".join(lines)
+def main(argv: list[str] | None = None) -> Report:
+    return evaluate(parse_config(Config, argv, description=__doc__.splitlines()[0]), argv)
 
 
 if __name__ == "__main__":
-    evaluate(parse_config(Config, description=__doc__.splitlines()[0]))
+    main()

@@ -27,8 +27,9 @@ from deep_learning.common.checkpoint import save_checkpoint
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.data.image_split import load_image_split
 from deep_learning.common.device import autocast, bf16_is_fast
-from deep_learning.common.images import from_uint8, save_grid
+from deep_learning.common.images import from_uint8, save_grid, to_uint8
 from deep_learning.common.loop import TrainingRun, fit
+from deep_learning.common.metrics.scores import psnr
 from deep_learning.common.paths import model_dir
 from deep_learning.common.resume import Progress
 from deep_learning.common.training import EMA, RunDir, epoch_order, start_process
@@ -100,11 +101,9 @@ def random_crops(high: torch.Tensor, low: torch.Tensor, crop: int, scale: int) -
     return torch.stack(high_crops), torch.stack(low_crops)
 
 
-def psnr(output: torch.Tensor, target: torch.Tensor) -> float:
-    """Mean PSNR in dB over images, on [-1, 1] tensors rounded to 8 bits."""
-    a, b = (((t.float().clamp(-1, 1) + 1) * 127.5).round() for t in (output, target))
-    mse = ((a - b) ** 2).flatten(1).mean(1).clamp_min(1e-10)
-    return float((10 * torch.log10(255.0**2 / mse)).mean())
+def mean_psnr(output: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean PSNR in dB over images, on [-1, 1] tensors rounded to 8 bits (as the evaluation scores them)."""
+    return float(psnr(to_uint8(output), to_uint8(target), data_range=255.0).mean())
 
 
 def export_generator(path: Path, generator: Generator, config: Config, stage: str, steps: int,
@@ -174,7 +173,7 @@ def train(config: Config) -> Path:
         raise ValueError(f"{len(high_all)} training images are fewer than one batch of {config.batch_size}")
     val_high = from_uint8(test_high[: config.val_images]).to(device)
     val_low = from_uint8(low_res_batch(test_high[: config.val_images], config.scale)).to(device)
-    bicubic_psnr = psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
+    bicubic_psnr = mean_psnr(F.interpolate(val_low, scale_factor=config.scale, mode="bicubic"), val_high)
     fmt = torch.channels_last if config.channels_last else torch.contiguous_format
 
     generator = Generator(**model_args_of(config)).to(device, memory_format=fmt)
@@ -211,7 +210,7 @@ def train(config: Config) -> Path:
     def validate(epoch: int) -> dict:
         nonlocal val_output
         val_output = ema.model(val_low)
-        return {"adversarial": adversarial, "val_psnr": round(psnr(val_output, val_high), 3),
+        return {"adversarial": adversarial, "val_psnr": round(mean_psnr(val_output, val_high), 3),
                 "val_psnr_bicubic": round(bicubic_psnr, 3)}
 
     def samples(epoch: int, path: Path) -> None:

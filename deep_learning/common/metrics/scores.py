@@ -3,12 +3,15 @@
 Features are extracted once (real-image features are cached on disk) and handed to torchmetrics'
 metrics through a pass-through "feature extractor", so the same numbers come out whatever network
 made the features: Inception pool features for FID/KID, an independent classifier's logits for IS.
+Paired image quality (L1, PSNR, SSIM) compares an output with the image it should have been.
 """
 
 import warnings
 
+import numpy as np
 import torch
 from torch import nn
+from torchmetrics.functional.image import structural_similarity_index_measure
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
@@ -20,6 +23,7 @@ warnings.filterwarnings("ignore", message="std\\(\\): degrees of freedom.*")
 FID, KID, KID_STD, IS, IS_STD, ACCURACY = "fid", "kid", "kid_std", "is", "is_std", "class_accuracy"
 CONCEPT_TOP5, DIVERSITY, CLIP_SCORE = "concept_top5", "diversity", "clip_score"
 FID_EMOJI = "fid_emoji"  # FID in the emoji classifier's features: no ImageNet in them (Kynkäänniemi et al. 2023)
+L1, PSNR, SSIM = "l1", "psnr", "ssim"  # paired image quality: an output against the image it should be
 
 
 class _Precomputed(nn.Module):
@@ -51,6 +55,32 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, subset_size: int = 1
         torch.manual_seed(seed)
         mean, std = metric.compute()
     return float(mean), float(std)
+
+
+def fid_kid(real: torch.Tensor, fake: torch.Tensor) -> dict:
+    """FID and KID (mean, std) of two feature sets, rounded as the reports print them."""
+    kid, kid_std = kernel_distance(real, fake)
+    return {FID: round(frechet_distance(real, fake), 2), KID: round(kid, 4), KID_STD: round(kid_std, 4)}
+
+
+def psnr(outputs: torch.Tensor, targets: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+    """PSNR in dB of each image (NCHW, values within `data_range`); identical images read 100 dB, not inf."""
+    error = (outputs.double() - targets.double()).pow(2).flatten(1).mean(1)
+    return 10 * torch.log10(data_range**2 / error.clamp_min(1e-10 * data_range**2))
+
+
+def image_quality(outputs: np.ndarray, targets: np.ndarray, batch_size: int = 50) -> dict:
+    """Mean L1 (0..1), PSNR (dB) and SSIM (11 px Gaussian window) of uint8 NHWC outputs against targets.
+    Per image, in batches: torchmetrics' SSIM needs ~20 MB an image at 64 px."""
+    l1, peak, ssim = [], [], []
+    for i in range(0, len(outputs), batch_size):
+        a = torch.as_tensor(outputs[i : i + batch_size]).permute(0, 3, 1, 2).double() / 255
+        b = torch.as_tensor(targets[i : i + batch_size]).permute(0, 3, 1, 2).double() / 255
+        l1.append((a - b).abs().flatten(1).mean(1))
+        peak.append(psnr(a, b))
+        ssim.append(structural_similarity_index_measure(a, b, data_range=1.0, reduction="none"))
+    return {L1: round(float(torch.cat(l1).mean()), 4), PSNR: round(float(torch.cat(peak).mean()), 3),
+            SSIM: round(float(torch.cat(ssim).mean()), 4)}
 
 
 def inception_score(logits: torch.Tensor, splits: int = 1, seed: int = 0) -> tuple[float, float]:
