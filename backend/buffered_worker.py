@@ -102,7 +102,7 @@ class RequestFraming:
             if line_end < 0:
                 return len(self.data) - self.position > 1024  # a chunk-size line that long is malformed
             size_text = bytes(self.data[self.position:line_end]).split(b";", 1)[0].strip()
-            if not HEX_DIGITS.fullmatch(size_text):  # int(, 16) also takes "-6", "+6", "0x6", "1_0": "-6" looped forever
+            if not HEX_DIGITS.fullmatch(size_text):  # int(, 16) takes "-6", "+6", "0x6", "1_0"
                 return True
             size = int(size_text, 16)
             if size == 0:  # last chunk, then trailer fields, then a blank line

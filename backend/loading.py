@@ -1,10 +1,13 @@
 """Loads every configured model once, at start-up, through its registry entry's inference object.
 
 The checkpoint says what it holds (its `kind`), and that picks the registry entry (backend/registry.py).
-A missing, truncated or unknown checkpoint stops start-up with its path in the message: better a server
-that refuses to start than one that answers 500 to every request.
+A missing, truncated, damaged (its weights' SHA-256 differs from the one saved with them) or unknown
+checkpoint stops start-up with its path and what failed in the message: better a server that refuses to start
+than one that answers 500 to every request, or serves what a flipped bit made of a model. A checkpoint saved
+before the digest (format version 1) loads unverified, with a warning; its card's `checkpoint_sha256` is null.
 """
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -14,6 +17,7 @@ from backend.batching import MicroBatcher
 from backend.registry import ModelEntry, entry_for_kind
 from deep_learning.common.checkpoint import CheckpointError, load_checkpoint
 
+log = logging.getLogger("backend")
 
 def without_paths(value: Any) -> Any:
     """A copy of JSON-like metadata whose absolute paths (a training config's `perceptual_network`, say)
@@ -35,6 +39,7 @@ class LoadedModel:
     pipeline: Any
     batcher: MicroBatcher | None = None
     info: dict = field(default_factory=dict)
+    sha256: str | None = None  # of the weights, checked at load; None: saved before digests, unverified
 
     def has(self, task: str) -> bool:
         return task in self.entry.tasks
@@ -50,7 +55,7 @@ class LoadedModel:
                 "title": self.entry.title, "description": self.entry.description,
                 "image_size": info.get("image_size"), "text_encoder": info.get("text_encoder"),
                 "available": True, "training": info.get("training") or {}, "metrics": info.get("metrics"),
-                "samples_url": samples_url,
+                "samples_url": samples_url, "checkpoint_sha256": self.sha256,
                 # input limits the page states before an upload (SRGAN: longer side, scale; digits: length)
                 **{key: info[key] for key in ("max_input_side", "scale", "max_digits") if key in info}}
 
@@ -58,12 +63,18 @@ class LoadedModel:
 def load_model(name: str, path: str | Path, batch_wait_ms: float, batch_max_images: int,
                batch_max_queued: int = 256) -> LoadedModel:
     path = Path(path)
-    stored_kind = load_checkpoint(path)["kind"]  # raises CheckpointError naming the path
+    checkpoint = load_checkpoint(path)  # raises CheckpointError naming the path and what failed
+    stored_kind = checkpoint["kind"]
     entry = entry_for_kind(stored_kind)
     if entry is None:
         raise CheckpointError(f"{path} holds a {stored_kind!r} checkpoint, which no route serves")
     pipeline = entry.pipeline.from_checkpoint(path)
-    model = LoadedModel(name=name, path=path, entry=entry, pipeline=pipeline, info=dict(getattr(pipeline, "info", {})))
+    sha256 = checkpoint["state_sha256"] if checkpoint["verified"] else None
+    if sha256 is None:
+        log.warning("%s: %s was saved without a SHA-256 of its weights (format version 1), so it is served "
+                    "unverified; `python -m deep_learning.common.checkpoint seal PATH` adds one", name, path)
+    model = LoadedModel(name=name, path=path, entry=entry, pipeline=pipeline, info=dict(getattr(pipeline, "info", {})),
+                        sha256=sha256)
     if entry.batched:
         model.batcher = MicroBatcher(pipeline.generate, batch_wait_ms, batch_max_images, batch_max_queued,
                                      on_batch=metrics.BATCH_IMAGES.labels(name).observe,

@@ -143,6 +143,10 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
     health = {"status": {"type": "string"}, "models": {"type": "array", "items": {"type": "string"}}}
     card = _object({key: {} for key in ("name", "kind", "tasks", "title", "description", "image_size", "text_encoder",
                                         "available", "training", "metrics", "samples_url")})
+    card["properties"]["checkpoint_sha256"] = {
+        "type": ["string", "null"], "description": "SHA-256 of the checkpoint's weights, checked when it loaded; "
+        "null: saved before checkpoints carried one (format version 1), served unverified"}
+    card["required"].append("checkpoint_sha256")
     weights = {"type": "array", "minItems": 10, "maxItems": 10, "items": {"type": "number", "minimum": 0, "maximum": 1},
                "contains": {"type": "number", "exclusiveMinimum": 0}, "description": "one per digit, not all 0"}
     paths = {

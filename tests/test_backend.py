@@ -6,12 +6,13 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from PIL import Image
 
 from backend import create_app
-from deep_learning.common.checkpoint import CheckpointError, save_checkpoint
+from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from deep_learning.common.paths import REPO_ROOT
-from tests.tiny_models import tiny_text_to_image
+from tests.tiny_models import flip_bytes_inside_a_tensor, tiny_text_to_image
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def test_openapi_matches_the_routes(app, client):
     assert "GAN Studio API" in client.get("/api/docs").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("damage", ["missing", "truncated", "wrong_kind"])
+@pytest.mark.parametrize("damage", ["missing", "truncated", "wrong_kind", "bit_flip"])
 def test_start_up_refuses_broken_checkpoints_naming_them(tmp_path, damage):
     path = tmp_path / "model.pt"
     if damage == "truncated":
@@ -136,8 +137,24 @@ def test_start_up_refuses_broken_checkpoints_naming_them(tmp_path, damage):
         path.write_bytes(path.read_bytes()[:1000])
     elif damage == "wrong_kind":
         save_checkpoint(path, kind="classifier", model_args={}, state={})
-    with pytest.raises(CheckpointError, match=str(path)):
+    elif damage == "bit_flip":  # 4 KB of one tensor inverted: torch reads it without a word
+        flip_bytes_inside_a_tensor(tiny_text_to_image(path))
+    with pytest.raises(CheckpointError, match=str(path)) as refused:
         create_app({"MODELS": {"text-to-image": str(path)}})
+    if damage == "bit_flip":
+        assert "is damaged: the SHA-256 of its weights" in str(refused.value)
+
+
+def test_a_model_card_carries_its_checkpoints_digest_and_an_old_one_loads_unverified(tmp_path, caplog):
+    path = tiny_text_to_image(tmp_path / "model.pt")
+    card = create_app({"MODELS": {"text-to-image": str(path)}}).test_client().get("/api/models").get_json()
+    assert card["models"][0]["checkpoint_sha256"] == load_checkpoint(path)["state_sha256"]
+    old = {**load_checkpoint(path), "version": 1}
+    del old["state_sha256"], old["verified"]
+    torch.save(old, path)
+    card = create_app({"MODELS": {"text-to-image": str(path)}}).test_client().get("/api/models").get_json()
+    assert card["models"][0]["checkpoint_sha256"] is None
+    assert "served unverified" in caplog.text and str(path) in caplog.text
 
 
 def test_serving_imports_no_training_code():

@@ -154,4 +154,5 @@ def test_a_small_form_still_works_and_percent_ff_in_it_is_refused(client):
 def test_a_chunk_size_that_is_not_plain_hex_ends_the_framing(size):
     """The event loop must hand such a request on (gunicorn answers 400), never loop over it."""
     framing = RequestFraming()
-    assert framing.feed(b"POST /api/mix HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nhello\r\n")
+    head = b"POST /api/mix HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert framing.feed(head + size + b"\r\nhello\r\n")

@@ -4,7 +4,15 @@ import os
 import pytest
 import torch
 
-from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, store_metrics
+from deep_learning.common.checkpoint import (
+    FORMAT,
+    CheckpointError,
+    load_checkpoint,
+    main,
+    save_checkpoint,
+    state_sha256,
+    store_metrics,
+)
 from deep_learning.common.config import config_to_dict, parse_config
 from deep_learning.common.training import RunDir
 
@@ -31,10 +39,21 @@ class RunsCode:
         return os.getcwd, ()
 
 
-@pytest.mark.parametrize("damage", ["missing", "truncated", "garbage", "other_kind", "foreign", "code"])
+def flip_bits(path, tensor: torch.Tensor, count: int = 4096) -> None:
+    """Inverts `count` bytes in the middle of `tensor`'s stored bytes (torch stores tensors uncompressed)."""
+    data, stored = bytearray(path.read_bytes()), tensor.numpy().tobytes()
+    start = data.find(stored) + len(stored) // 2 - count // 2
+    assert data.find(stored) >= 0 and count <= len(stored)
+    data[start:start + count] = bytes(b ^ 0x10 for b in data[start:start + count])
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "garbage", "other_kind", "foreign", "code", "bit_flip",
+                                    "no_digest"])
 def test_broken_checkpoints_are_refused_with_their_path(tmp_path, damage):
     path = tmp_path / "model.pt"
-    save_checkpoint(path, kind="good", model_args={}, state={"w": torch.ones(1000)})
+    weights = torch.linspace(-1, 1, 4096)
+    save_checkpoint(path, kind="good", model_args={}, state={"w": weights})
     if damage == "missing":
         path.unlink()
     elif damage == "truncated":
@@ -47,8 +66,45 @@ def test_broken_checkpoints_are_refused_with_their_path(tmp_path, damage):
         torch.save({"weights": torch.ones(1)}, path)
     elif damage == "code":  # a pickle that would run code when loaded without weights_only
         torch.save({"format": "gan-studio", "payload": RunsCode()}, path)
-    with pytest.raises(CheckpointError, match=str(path)):
+    elif damage == "bit_flip":  # unpickles without complaint: only the digest notices
+        flip_bits(path, weights)
+    elif damage == "no_digest":
+        payload = torch.load(path, weights_only=True)
+        del payload["state_sha256"]
+        torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=str(path)) as refused:
         load_checkpoint(path, kind="good")
+    if damage in ("bit_flip", "no_digest"):
+        assert "is damaged" in str(refused.value) and "SHA-256" in str(refused.value)
+
+
+def test_the_digest_is_of_what_was_saved_whatever_the_values(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    optimizer = torch.optim.Adam(model.parameters())
+    model(torch.randn(2, 3, 6, 6)).sum().backward()
+    optimizer.step()
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "rng": [{"torch": torch.get_rng_state()}], "epoch": 3,
+             "seconds": 1.5, "bf16": torch.ones(3, dtype=torch.bfloat16), "scalar": torch.tensor(2.0)}
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "a.pt", kind="k", model_args={}, state=state))
+    assert loaded["verified"] and loaded["state_sha256"] == state_sha256(state)
+    assert state_sha256({**state, "epoch": 4}) != state_sha256(state)
+    assert state_sha256({**state, "scalar": torch.tensor(2.0, dtype=torch.float64)}) != state_sha256(state)
+
+
+def test_a_format_1_checkpoint_without_a_digest_loads_unverified_and_seal_adds_one(tmp_path, capsys):
+    path = tmp_path / "old.pt"
+    torch.save({"format": FORMAT, "version": 1, "kind": "k", "model_args": {"n": 1}, "state": {"w": torch.ones(3)},
+                "meta": {"metrics": {"fid": 2.0}}}, path)
+    old = load_checkpoint(path, kind="k")
+    assert not old["verified"] and "state_sha256" not in old
+    assert main(["verify", str(path)]) == 0 and "no digest" in capsys.readouterr().out
+    assert main(["seal", str(path)]) == 0 and "sealed" in capsys.readouterr().out
+    sealed = load_checkpoint(path, kind="k")
+    assert sealed["verified"] and sealed["version"] == 2 and sealed["meta"] == old["meta"]
+    assert torch.equal(sealed["state"]["w"], old["state"]["w"]) and sealed["model_args"] == {"n": 1}
+    flip_bits(path, torch.ones(3), count=4)
+    assert main(["verify", str(path)]) == 1 and f"DAMAGED   {path} is damaged" in capsys.readouterr().out
 
 
 @dataclasses.dataclass

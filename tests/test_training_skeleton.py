@@ -118,3 +118,41 @@ def test_a_run_out_of_time_checkpoints_its_last_epoch_and_resumes_from_it(tmp_pa
     assert (tmp_path / "samples" / "epoch0002.png").is_file()
     progress, _ = line_fit(tmp_path, replace(config, resume=True))
     assert progress.epoch == 4 and log_epochs(tmp_path) == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "bit_flip"])
+def test_resume_falls_back_to_the_newest_intact_checkpoint_and_says_so(tmp_path, capsys, damage):
+    config = Config(epochs=3, keep_checkpoints=3)
+    _, straight = line_fit(tmp_path / "straight", config)
+    run = tmp_path / "damaged"
+    line_fit(run, replace(config, epochs=2))
+    newest = run / "checkpoint-epoch0002.pt"
+    if damage == "truncated":
+        newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    else:  # a bit-flipped byte inside the weights: torch.load reads it without a word
+        weight = load_checkpoint(newest)["state"]["model"]["weight"]
+        data = bytearray(newest.read_bytes())
+        at = data.find(weight.numpy().tobytes())
+        data[at] ^= 0x01
+        newest.write_bytes(bytes(data))
+    capsys.readouterr()
+    progress, resumed = line_fit(run, replace(config, resume=True))
+    out = capsys.readouterr().out
+    assert "skipping a damaged checkpoint: " in out and str(newest) in out
+    assert f"falling back to {run / 'checkpoint-epoch0001.pt'}, the newest intact checkpoint" in out
+    assert f"resumed {run / 'checkpoint-epoch0001.pt'} at epoch 1" in out and "Traceback" not in out
+    assert (run / "checkpoint-epoch0002.pt.damaged").is_file()  # kept for a look, out of the checkpoints' names
+    assert progress.epoch == 3 and log_epochs(run) == [1, 2, 3]
+    for a, b in zip(straight.parameters(), resumed.parameters(), strict=True):
+        assert torch.equal(a, b)  # epoch 2 trained again from epoch 1's state: the same weights
+
+
+def test_resume_with_no_intact_checkpoint_stops_naming_each(tmp_path):
+    line_fit(tmp_path, Config(epochs=2))
+    for path in tmp_path.glob("checkpoint-*.pt"):
+        path.write_bytes(b"not a checkpoint")
+    with pytest.raises(SystemExit) as stopped:
+        line_fit(tmp_path, Config(epochs=3, resume=True))
+    message = str(stopped.value)
+    assert "no intact checkpoint" in message and "--run" in message
+    assert all(str(tmp_path / f"checkpoint-epoch000{e}.pt") in message for e in (1, 2))

@@ -22,6 +22,23 @@ def tiny_text_to_image(path: Path, text_dim: int = 384, encoder: str = "minilm")
     return export_generator(path, generator, args, meta)
 
 
+def flip_bytes_inside_a_tensor(path: Path, count: int = 4096) -> Path:
+    """Inverts `count` bytes in the middle of the checkpoint's largest tensor, as a disk error would: torch stores
+    tensors uncompressed and reads them back without a check, so only the checkpoint's digest can tell."""
+    state = torch.load(path, weights_only=True)["state"]
+    tensors = [v for group in state.values() for v in (group.values() if isinstance(group, dict) else [group])
+               if isinstance(v, torch.Tensor)]
+    stored = max(tensors, key=lambda t: t.numel() * t.element_size()).contiguous().view(-1).view(torch.uint8)
+    stored = stored.numpy().tobytes()
+    data = bytearray(path.read_bytes())
+    at = data.find(stored)
+    assert at >= 0, "the tensor's bytes are not stored as they are"
+    start = at + max(0, (len(stored) - count) // 2)
+    data[start:start + count] = bytes(b ^ 0xFF for b in data[start:start + count])
+    path.write_bytes(bytes(data))
+    return path
+
+
 if __name__ == "__main__":  # python -m tests.tiny_models DIR: the checkpoints the browser tests serve
     import sys
 

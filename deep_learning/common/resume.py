@@ -1,6 +1,11 @@
 """How a training run continues: what its training checkpoints hold (named state dicts, the progress
 counters, every rank's RNG state), and the resume-or-start that reads them back. The one resume format of
-the loops on `common/loop.py` (text to image, dcgan, pix2pix, srgan, digits_gan)."""
+the loops on `common/loop.py` (text to image, dcgan, pix2pix, srgan, digits_gan).
+
+A resume takes the newest checkpoint that loads whole (its SHA-256 checked, `common/checkpoint.py`): a damaged
+newer one (a disk error, a truncated copy) is named, moved aside as `<name>.damaged` and skipped, and the run
+says which one it continues from. No checkpoint intact: the run stops with one line per file, no traceback.
+"""
 
 import time
 from dataclasses import dataclass, field
@@ -10,7 +15,7 @@ import torch.distributed as dist
 
 from deep_learning.common.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from deep_learning.common.config import config_to_dict
-from deep_learning.common.training import Distributed, RunDir, rng_state, set_rng_state
+from deep_learning.common.training import CHECKPOINT_PATTERN, Distributed, RunDir, rng_state, set_rng_state
 
 
 def gather_rng(world_size: int) -> list[dict]:
@@ -58,19 +63,50 @@ def refuse_to_overwrite(run: RunDir, resume: bool) -> Path | None:
     return latest if resume else None
 
 
+def checkpoints_newest_first(run: RunDir) -> list[Path]:
+    found = [(int(m.group(1)), path) for path in run.root.glob("checkpoint-epoch*.pt")
+             if (m := CHECKPOINT_PATTERN.search(path.name))]
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def _resumable_state(path: Path, kind: str, device) -> dict:
+    state = load_checkpoint(path, kind=kind, map_location=device)["state"]
+    if "epoch" not in state or "rng" not in state:
+        raise CheckpointError(f"{path} is a training checkpoint of an older layout, which this code does not resume")
+    return state
+
+
+def newest_intact(run: RunDir, kind: str, device, say=print) -> tuple[Path, dict, list[Path]]:
+    """The newest checkpoint of the run folder that loads whole, its state and the newer ones skipped as
+    damaged (each said with `say`). None intact is a SystemExit that names every file and what failed."""
+    damaged, errors = [], []
+    for path in checkpoints_newest_first(run):
+        try:
+            state = _resumable_state(path, kind, device)
+        except CheckpointError as error:
+            say(f"skipping a damaged checkpoint: {error}")
+            damaged.append(path)
+            errors.append(str(error))
+            continue
+        if damaged:
+            say(f"falling back to {path}, the newest intact checkpoint ({len(damaged)} newer one"
+                f"{'s' if len(damaged) > 1 else ''} damaged)")
+        return path, state, damaged
+    raise SystemExit(f"{run.root}: no intact checkpoint to resume from:\n" + "\n".join(f"  {e}" for e in errors)
+                     + "\nstart another --run")
+
+
 def resume_or_start(run: RunDir, modules: dict, config, ddp: Distributed, kind: str, **options) -> Progress:
     """With `config.resume` and a checkpoint in the run folder: loads `modules` (state-dict name -> model or
-    optimiser) from the latest one, restores this rank's RNG state and drops the log rows a killed run wrote
-    after it. A folder with checkpoints and no `config.resume` is refused (`refuse_to_overwrite`).
-    Otherwise a fresh run folder: training_options.json (the config, world size and `options`) and an
-    empty log. Returns the progress to continue from; every rank waits for rank 0's folder."""
+    optimiser) from the newest intact one (`newest_intact`), restores this rank's RNG state and drops the log
+    rows a killed run wrote after it. A folder with checkpoints and no `config.resume` is refused
+    (`refuse_to_overwrite`). Otherwise a fresh run folder: training_options.json (the config, world size and
+    `options`) and an empty log. Returns the progress to continue from; every rank waits for rank 0's folder."""
     latest = refuse_to_overwrite(run, config.resume)
     progress = Progress()
     if latest is not None:
-        state = load_checkpoint(latest, kind=kind, map_location=ddp.device)["state"]
-        if "epoch" not in state or "rng" not in state:
-            raise CheckpointError(f"{latest} is a training checkpoint of an older layout, which this code does "
-                                  f"not resume: start another --run")
+        say = print if ddp.is_main else _quiet
+        path, state, damaged = newest_intact(run, kind, ddp.device, say)
         for name, module in modules.items():
             module.load_state_dict(state[name])
         progress = Progress(int(state["epoch"]), int(state["step"]), float(state["seconds"]),
@@ -79,14 +115,27 @@ def resume_or_start(run: RunDir, modules: dict, config, ddp: Distributed, kind: 
         set_rng_state(rngs[ddp.rank] if len(rngs) == ddp.world_size else rngs[0])
         if ddp.is_main:
             run.create()  # drops the half-written files of a kill during a save
+            _move_aside(damaged)
             run.truncate_log(progress.epoch)
-            print(f"resumed {latest} at epoch {progress.epoch}, step {progress.step}")
+            print(f"resumed {path} at epoch {progress.epoch}, step {progress.step}", flush=True)
     elif ddp.is_main:
         run.create()
         run.write_options({**config_to_dict(config), "world_size": ddp.world_size, **options})
         (run.root / "log.jsonl").write_text("")
     ddp.barrier()
     return progress
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _move_aside(damaged: list[Path]) -> None:
+    """Damaged checkpoints newer than the one resumed leave the checkpoint names: pruning by name would
+    otherwise keep them and delete intact ones."""
+    for path in damaged:
+        path.replace(path.with_name(path.name + ".damaged"))
+        print(f"moved {path.name} aside as {path.name}.damaged", flush=True)
 
 
 def save_training_checkpoint(run: RunDir, modules: dict, progress: Progress, rngs: list[dict], config, kind: str,
