@@ -58,7 +58,9 @@ class ColourFeatures:
     and its contrast), cheap enough to score a few dozen images in milliseconds. Caches nothing."""
 
     def features(self, images, cache=None) -> torch.Tensor:
-        x = torch.as_tensor(np.asarray(images)).double() / 255  # NHWC uint8
+        """uint8 images: an NCHW tensor or an NHWC array, as the Inception network takes them."""
+        x = images.permute(0, 2, 3, 1) if isinstance(images, torch.Tensor) else torch.as_tensor(images)
+        x = x.double() / 255
         return torch.cat([x.mean(dim=(1, 2)), x.flatten(1).std(1, keepdim=True)], dim=1)
 
 

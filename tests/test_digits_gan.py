@@ -258,6 +258,32 @@ def test_training_config_reads_the_one_meta_layout_and_the_shipped_checkpoints()
         assert pipeline.digits("42", seed=0).size == (56, 28)
 
 
+def test_evaluation_writes_a_report_it_can_read_back(tiny_pipeline, tmp_path, monkeypatch, mnist_cache):
+    """`python -m deep_learning.digits_gan.evaluate` end to end on the tiny model: the shipped MNIST judge, real
+    digits, cheap features for Inception's (and no cache of the real ones read or written)."""
+    from deep_learning.common.metrics import inception
+    from deep_learning.digits_gan import evaluate
+    from tests.gan_fixtures import ColourFeatures
+
+    monkeypatch.setattr(inception, "InceptionFeatures", ColourFeatures)
+    monkeypatch.setattr(evaluate, "CACHE", tmp_path / "cache")
+    path = save_checkpoint(tmp_path / "digits.pt", kind=GENERATOR_KIND, half=True, model_args=TINY | {"label_dim": 10},
+                           state={"generator": tiny_pipeline.generator.state_dict()}, meta=tiny_pipeline.meta)
+    out = tmp_path / "report"
+    result = evaluate.main([f"--checkpoint={path}", f"--out_dir={out}", "--per_digit=3", "--inception=12",
+                            "--mix_samples=1"])
+    metrics = json.loads((out / "metrics.json").read_text())
+    generated, real = metrics["rows"]
+    assert metrics["rows"] == result["rows"] and generated["train"]["images"] == 30
+    assert real["test"]["accuracy"] > 0.9 and generated["train"]["inception_images"] == 12  # the judge reads digits
+    assert len(metrics["per_digit_accuracy"]) == 10 and [row["request"] for row in metrics["mix"]][-1].startswith("all")
+    markdown = (out / "metrics.md").read_text()
+    assert markdown.startswith("# Digits GAN: evaluation")
+    assert "| generated digits (one-hot labels) | train |" in markdown
+    assert load_checkpoint(path, kind=GENERATOR_KIND)["meta"]["metrics"]["rows"] == metrics["rows"]
+    assert (out / "samples.png").is_file() and not (tmp_path / "cache").exists()
+
+
 @pytest.mark.slow
 def test_torchrun_two_processes_train_and_resume(tmp_path, request):
     """DDP over gloo: two processes share each epoch; a resumed run continues the step count."""
