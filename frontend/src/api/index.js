@@ -3,6 +3,9 @@
 // whose images are ready-to-use data URLs.
 
 export const NOT_LOADED = 'This model is not loaded on the server.'
+export const BUSY = 'The server is busy.'
+const BUSY_HINT = 'Too many pictures are being made at once; the page tries again by itself in a moment.'
+const MAX_RETRY_AFTER_S = 30
 // What a person reads; the developer's explanation goes behind "Details" (ApiError.detail).
 const UNREACHABLE_HINT = 'The server may be stopped or restarting. This page checks again every few seconds.'
 const UNREACHABLE_DETAIL = 'The request got no answer: the server is not running at this address, a proxy in front of it '
@@ -23,12 +26,14 @@ export function describeBase(base = API_BASE) {
 }
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, network = false, unavailable = false, hint = '', detail = '' } = {}) {
+  constructor(message, { status = 0, network = false, unavailable = false, busy = false, retryAfter = 0, hint = '', detail = '' } = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.network = network // the backend could not be reached at all
     this.unavailable = unavailable // 503: the model behind this route is not loaded
+    this.busy = busy // 503 with Retry-After: the queue is full, the same request may succeed later
+    this.retryAfter = retryAfter // seconds the server asked to wait (busy only)
     this.hint = hint // a second line for the user
     this.detail = detail // technical text, shown behind "Details"
   }
@@ -88,8 +93,25 @@ async function request(path, { method = 'GET', body, json, signal } = {}) {
     return payload
   }
   const text = payload?.error || payload?.message || ''
-  if (res.status === 503) throw new ApiError(NOT_LOADED, { status: 503, unavailable: true, detail: text })
+  if (res.status === 503) {
+    const retryAfter = retryAfterSeconds(res.headers?.get?.('Retry-After'))
+    // Across origins Retry-After is hidden unless the server exposes it; the busy answer also says so in words.
+    if (retryAfter !== null || /\bbusy\b/i.test(text)) {
+      throw new ApiError(BUSY, { status: 503, busy: true, retryAfter: retryAfter ?? 1, hint: BUSY_HINT, detail: text })
+    }
+    throw new ApiError(NOT_LOADED, { status: 503, unavailable: true, detail: text })
+  }
   throw new ApiError(text || `The backend answered HTTP ${res.status}.`, { status: res.status })
+}
+
+/** Retry-After as whole seconds (a number of seconds or an HTTP date), at most 30; null when absent or unreadable. */
+export function retryAfterSeconds(value, now = Date.now()) {
+  if (value === null || value === undefined || String(value).trim() === '') return null
+  const text = String(value).trim()
+  let seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000
+  if (!Number.isFinite(seconds)) return null
+  seconds = Math.ceil(Math.max(0, seconds))
+  return Math.min(seconds, MAX_RETRY_AFTER_S)
 }
 
 function query(params) {
@@ -135,10 +157,14 @@ export async function paint({ prompt, n = 5, seed, model }, { signal } = {}) {
   }
 }
 
-/** Digits on demand: the whole number as one JPEG. */
-export async function digits(value, { signal } = {}) {
-  const data = await request('/mnist', { method: 'POST', body: form('value', value), signal })
-  return { image: toDataUrl(data.img, 'image/jpeg'), message: data.message ?? '' }
+/** Digits on demand: the whole number as one JPEG. `input`: the digits, or `{ value, seed }` (the same seed
+ * writes the same hand). */
+export async function digits(input, { signal } = {}) {
+  const { value, seed } = typeof input === 'object' && input !== null ? input : { value: input, seed: undefined }
+  const body = form('value', value)
+  if (seed !== undefined && seed !== null) body.append('seed', String(seed))
+  const data = await request('/mnist', { method: 'POST', body, signal })
+  return { image: toDataUrl(data.img, 'image/jpeg'), message: data.message ?? '', seed: seed ?? null }
 }
 
 export async function mix({ weights, seed }, { signal } = {}) {
@@ -206,5 +232,37 @@ export async function interpolate({ prompt, toPrompt, seed, toSeed, frames = 8, 
     toPrompt: data.to_prompt,
     seed: data.seed,
     toSeed: data.to_seed,
+  }
+}
+
+/** The backend's address for a person or a script outside this page (the dev proxy's page origin in dev). */
+export function publicBase(base = API_BASE) {
+  return base || globalThis.location?.origin || ''
+}
+
+/** The API's own documentation page. */
+export function docsUrl(base = API_BASE) {
+  return `${publicBase(base)}/api/docs`
+}
+
+/**
+ * The exact request behind a result, for "Use via API": `{ method, url, form?, json?, result }`, where
+ * `result` says where the image is in the answer (`key`, whether it is a `list`, the file `ext`).
+ */
+export function describeCall(name, params = {}, base = API_BASE) {
+  const root = publicBase(base)
+  switch (name) {
+    case 'paint':
+      return { method: 'GET', url: `${root}/?${query({ input: params.prompt, n: params.n, seed: params.seed, model: params.model })}`,
+        result: { key: 'images', list: true, ext: 'png' } }
+    case 'digits':
+      return { method: 'POST', url: `${root}/mnist`, form: { value: params.value, ...(params.seed === undefined || params.seed === null ? {} : { seed: params.seed }) },
+        result: { key: 'img', list: false, ext: 'jpg' } }
+    case 'mix':
+      return { method: 'POST', url: `${root}/api/mix`, json: { weights: params.weights, seed: params.seed }, result: { key: 'image', list: false, ext: 'png' } }
+    case 'random':
+      return { method: 'GET', url: `${root}/api/random?${query({ model: params.model, seed: params.seed })}`, result: { key: 'image', list: false, ext: 'png' } }
+    default:
+      throw new Error(`No API description for ${name}.`)
   }
 }

@@ -4,11 +4,14 @@ import * as api from '@/api'
 // Whether the backend answers, told truthfully: any request that gets no answer re-checks /api/health
 // at once; while it is down, health is checked every `pollMs`; the first answer after that is a
 // recovery, which views watch (`recoveries`) to clear their errors and reload what they need.
+// While it is up, health is still checked every `upPollMs` and whenever the browser tab comes back
+// into view, so an idle page does not go on saying "online" about a server that has stopped.
 let shared = null
 
 export const POLL_MS = 3000
+export const UP_POLL_MS = 10000
 
-function create(pollMs) {
+function create(pollMs, upPollMs) {
   const status = ref('checking') // 'checking' | 'online' | 'offline'
   const health = shallowRef(null)
   const recoveries = ref(0)
@@ -22,7 +25,7 @@ function create(pollMs) {
 
   function online(body) {
     clearTimeout(timer)
-    timer = null
+    timer = upPollMs ? setTimeout(check, upPollMs) : null
     if (body) health.value = body
     // Also after a start with the backend down: the page then loads what it missed.
     if (status.value === 'offline') recoveries.value++
@@ -49,16 +52,26 @@ function create(pollMs) {
   }
 
   // Every request reports here through the API module: no answer -> check; an answer while down -> check.
-  api.watchConnection((ok) => {
+  const unwatch = api.watchConnection((ok) => {
     if (inFlight) return
     if (!ok && status.value !== 'offline') check()
     else if (ok && status.value === 'offline') check()
   })
-  globalThis.addEventListener?.('online', () => check())
+  const onVisible = () => {
+    if (globalThis.document?.visibilityState !== 'hidden') check()
+  }
+  const win = globalThis.window
+  win?.addEventListener?.('online', onVisible)
+  win?.addEventListener?.('focus', onVisible)
+  globalThis.document?.addEventListener?.('visibilitychange', onVisible)
 
   function stop() {
     clearTimeout(timer)
     timer = null
+    unwatch()
+    win?.removeEventListener?.('online', onVisible)
+    win?.removeEventListener?.('focus', onVisible)
+    globalThis.document?.removeEventListener?.('visibilitychange', onVisible)
   }
 
   return {
@@ -75,8 +88,8 @@ function create(pollMs) {
   }
 }
 
-export function useConnection({ pollMs = POLL_MS } = {}) {
-  if (!shared) shared = effectScope(true).run(() => create(pollMs))
+export function useConnection({ pollMs = POLL_MS, upPollMs = UP_POLL_MS } = {}) {
+  if (!shared) shared = effectScope(true).run(() => create(pollMs, upPollMs))
   return shared
 }
 

@@ -14,8 +14,12 @@ export function useMixer({ delay = 150, start = 3 } = {}) {
   const weights = ref(oneHot(start))
   const seed = ref(randomSeed())
   const request = useRequest(api.mix)
+  const sent = ref(null) // the weights of the request in flight or last answered
 
-  const refresh = () => request.run({ weights: weights.value.map(Number), seed: seed.value })
+  const refresh = () => {
+    sent.value = weights.value.map(Number)
+    return request.run({ weights: sent.value, seed: seed.value })
+  }
   const debounced = useDebouncedFn(refresh, delay)
   watch(weights, () => debounced.call(), { deep: true })
 
@@ -34,6 +38,7 @@ export function useMixer({ delay = 150, start = 3 } = {}) {
   return {
     ...request,
     weights,
+    sent,
     seed,
     refresh: now,
     newStyle,

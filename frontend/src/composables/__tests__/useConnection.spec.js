@@ -34,8 +34,30 @@ describe('useConnection', () => {
     expect(c.status.value).toBe('online')
     expect(c.modelCount.value).toBe(2)
     expect(c.recoveries.value).toBe(1)
-    await vi.advanceTimersByTimeAsync(30000)
-    expect(health).toHaveBeenCalledTimes(3) // no polling while the backend answers
+  })
+
+  it('keeps checking while the backend answers, so an idle page notices when it stops', async () => {
+    const health = vi.spyOn(api, 'getHealth').mockResolvedValue({ status: 'ok', models: ['a'] })
+    const c = useConnection({ pollMs: 3000, upPollMs: 10000 })
+    await c.check()
+    expect(c.status.value).toBe('online')
+    await vi.advanceTimersByTimeAsync(10000)
+    expect(health).toHaveBeenCalledTimes(2)
+
+    health.mockRejectedValue(down()) // the server stops while nobody touches the page
+    await vi.advanceTimersByTimeAsync(10000)
+    expect(c.status.value).toBe('offline')
+    await vi.advanceTimersByTimeAsync(3000) // and checks at the faster pace while down
+    expect(health).toHaveBeenCalledTimes(4)
+  })
+
+  it('checks again when the browser tab comes back into view', async () => {
+    const health = vi.spyOn(api, 'getHealth').mockResolvedValue({ status: 'ok', models: [] })
+    const c = useConnection({ upPollMs: 0 })
+    await c.check()
+    document.dispatchEvent(new Event('visibilitychange'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(health).toHaveBeenCalledTimes(2)
   })
 
   it('re-checks health at once when a request gets no answer, so the header never says online beside that error', async () => {
@@ -46,17 +68,40 @@ describe('useConnection', () => {
 
     health.mockRejectedValue(down())
     const scope = effectScope()
-    const req = scope.run(() => useRequest(() => Promise.reject(down())))
+    const req = scope.run(() => useRequest(vi.fn().mockRejectedValueOnce(down()).mockResolvedValue('ok')))
     await req.run()
     await vi.advanceTimersByTimeAsync(0)
     expect(health).toHaveBeenCalledTimes(2)
     expect(c.status.value).toBe('offline')
 
-    // Back: the request's "cannot reach" error clears by itself, and retry repeats the call.
+    // Back: the request's "cannot reach" error clears by itself, as the call is repeated.
     health.mockResolvedValue({ status: 'ok', models: [] })
     await vi.advanceTimersByTimeAsync(3000)
-    await nextTick()
+    await vi.advanceTimersByTimeAsync(0)
     expect(c.status.value).toBe('online')
+    expect(req.error.value).toBe(null)
+    scope.stop()
+  })
+
+  it('asks again what failed during the outage once the backend is back, and never shows the older result meanwhile', async () => {
+    const health = vi.spyOn(api, 'getHealth').mockResolvedValue({ status: 'ok', models: [] })
+    const c = useConnection()
+    await c.check()
+    const fn = vi.fn().mockResolvedValueOnce('apple pictures').mockRejectedValueOnce(down()).mockResolvedValue('car pictures')
+    const scope = effectScope()
+    const req = scope.run(() => useRequest(fn))
+    await req.run('red apple')
+    health.mockRejectedValue(down())
+    await req.run('blue car')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(c.status.value).toBe('offline')
+    expect(req.data.value).toBe(null) // the apples are gone: they do not answer "blue car"
+
+    health.mockResolvedValue({ status: 'ok', models: [] })
+    await vi.advanceTimersByTimeAsync(3000)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(fn).toHaveBeenLastCalledWith('blue car', expect.anything())
+    expect(req.data.value).toBe('car pictures')
     expect(req.error.value).toBe(null)
     scope.stop()
   })
@@ -85,6 +130,52 @@ describe('useRequest.retry', () => {
     await retry()
     expect(fn).toHaveBeenLastCalledWith('a', 2, expect.anything())
     expect([data.value, error.value]).toEqual(['ok', null])
+  })
+})
+
+describe('useRequest on a busy server', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+  const busy = (retryAfter = 2) => new api.ApiError(api.BUSY, { status: 503, busy: true, retryAfter })
+
+  it('waits as long as Retry-After says, says so, and asks again', async () => {
+    const fn = vi.fn().mockRejectedValueOnce(busy(2)).mockResolvedValue('ok')
+    const req = useRequest(fn)
+    const done = req.run('x')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(req.waiting.value).toEqual({ attempt: 2, of: 4, seconds: 2 })
+    expect(req.loading.value).toBe(true)
+    await vi.advanceTimersByTimeAsync(1999)
+    expect(fn).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1)
+    await done
+    expect(fn).toHaveBeenCalledTimes(2)
+    expect([req.data.value, req.error.value, req.waiting.value]).toEqual(['ok', null, null])
+    expect(req.elapsed.value).toBeGreaterThanOrEqual(2000)
+  })
+
+  it('gives up after a few tries with a busy error and Try again', async () => {
+    const fn = vi.fn().mockRejectedValue(busy(1))
+    const req = useRequest(fn, { busyRetries: 2 })
+    const done = req.run()
+    await vi.advanceTimersByTimeAsync(5000)
+    await done
+    expect(fn).toHaveBeenCalledTimes(3)
+    expect(req.error.value.busy).toBe(true)
+    expect(req.error.value.message).toBe(api.BUSY)
+    expect(req.error.value.hint).toMatch(/after 3 tries/)
+    expect(req.waiting.value).toBe(null)
+  })
+
+  it('a newer request cancels the wait of the older one', async () => {
+    const fn = vi.fn().mockRejectedValueOnce(busy(5)).mockResolvedValue('new')
+    const req = useRequest(fn)
+    req.run('old')
+    await vi.advanceTimersByTimeAsync(0)
+    await req.run('new')
+    await vi.advanceTimersByTimeAsync(10000)
+    expect(fn).toHaveBeenCalledTimes(2)
+    expect(req.data.value).toBe('new')
   })
 })
 
