@@ -1,29 +1,45 @@
 """Read-only views of training run folders, `<model>/saved/<run>/`, for the page's Runs tab.
 
 A run folder explains itself (deep_learning/common/training.py `RunDir`): training_options.json,
-log.jsonl (one row per epoch), samples/epochNNNN.png. Nothing here takes a path from a request: a run
-is named by (model, run), both checked against what exists under the configured `saved` folders, and a
-sample grid by its epoch number; so no file outside those folders can be reached.
+log.jsonl (one row per epoch), samples/epochNNNN.png, heartbeat.json (deep_learning/common/heartbeat.py).
+Nothing here takes a path from a request: a run is named by (model, run), both checked against what exists
+under the configured `saved` folders, and a sample grid by its epoch number. Every file is opened through
+backend/run_files.py: no link followed, nothing outside the run folder, only regular files, bounded reads;
+log.jsonl is read from its end, and a poll with `since` reads only the rows written after it.
+
+The models are the registry's (backend/registry.py): each entry's package folder, where its training loop
+writes `saved/`, in registry order.
 """
 
+import contextlib
 import json
 import os
 import re
 import time
 from pathlib import Path
 
-from deep_learning.common.paths import model_dir
+from backend import run_files
+from backend.registry import MODELS
+from deep_learning.common import heartbeat
 
-TRAINED_MODELS = ("main_model", "dcgan", "digits_gan", "pix2pix", "srgan")
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SAMPLE_NAME = re.compile(r"^epoch(\d{1,6})\.png$")
 MAX_ROWS = 5000  # log rows one answer carries (a long run's newest rows)
-# A run counts as still training while its folder changed within this many seconds, or three epochs' time.
-RUNNING_GRACE_S = 180
+MAX_LOG_BYTES = 2 * 2**20  # the most of log.jsonl one answer reads, from its end
+MAX_LAST_ROW_BYTES = 64 * 2**10  # read back from the end to find the newest whole row
+MAX_SMALL_FILE_BYTES = 256 * 2**10  # training_options.json, heartbeat.json, samples/prompts.txt
+MAX_SAMPLE_BYTES = 16 * 2**20  # one sample grid
+LOG = "log.jsonl"
+OPTIONS = "training_options.json"
 
 
 def default_roots() -> dict[str, Path]:
-    return {name: model_dir(name) / "saved" for name in TRAINED_MODELS}
+    """Each registered model's training folder (`deep_learning/<package>/saved/`), named by its package, once."""
+    roots: dict[str, Path] = {}
+    for entry in MODELS.values():
+        package = entry.checkpoint.parent.parent  # <package>/checkpoints/<file>.pt
+        roots.setdefault(package.name, package / "saved")
+    return roots
 
 
 def roots_from_env(value: str | None) -> dict[str, Path]:
@@ -39,46 +55,36 @@ def roots_from_env(value: str | None) -> dict[str, Path]:
     return roots
 
 
-def _read_json(path: Path) -> dict:
+def _json_object(data: bytes | None) -> dict:
     try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
+        value = json.loads(data) if data is not None else None
+    except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
 
 
-def read_log(path: Path) -> list[dict]:
-    """The rows of log.jsonl; a line being written (or broken) is skipped, not fatal."""
+def _row(line: bytes) -> dict | None:
+    """One log row; a line being written (or broken) is skipped, not fatal."""
     try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return []
-    rows = []
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("epoch"), int):
-            rows.append(row)
-    return rows
-
-
-def sample_epochs(folder: Path) -> list[int]:
-    samples = folder / "samples"
-    if not samples.is_dir():
-        return []
-    return sorted(int(m.group(1)) for p in samples.iterdir() if (m := SAMPLE_NAME.match(p.name)) and p.is_file())
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("epoch"), int) else None
 
 
 def prompt_rows(path: Path) -> list[dict] | None:
-    """samples/prompts.txt or checkpoints/samples_prompts.txt ("train: red apple" per grid row)."""
+    """checkpoints/samples_prompts.txt of a shipped model ("train: red apple" per grid row)."""
     try:
-        lines = path.read_text().splitlines()
+        return _prompt_rows(path.read_bytes()[:MAX_SMALL_FILE_BYTES])
     except OSError:
         return None
+
+
+def _prompt_rows(data: bytes | None) -> list[dict] | None:
+    if data is None:
+        return None
     rows = []
-    for line in lines:
+    for line in data.decode("utf-8", "replace").splitlines():
         split, sep, prompt = line.partition(": ")
         if sep:
             rows.append({"split": split.strip(), "prompt": prompt.strip()})
@@ -90,44 +96,47 @@ class RunFolders:
 
     def __init__(self, roots: dict[str, Path]):
         self.roots = {name: Path(folder) for name, folder in roots.items()}
+        self.lines = run_files.LineCounter()
 
-    def folder(self, model: str, run: str) -> Path | None:
-        """The folder of one run, or None: unknown model, odd name, missing, or (by a link) outside `saved/`."""
+    def _root(self, model: str, run: str) -> Path | None:
+        """The `saved/` folder of a run that exists there as a real folder (not a link), or None."""
         root = self.roots.get(model)
-        if root is None or not RUN_NAME.match(run) or run in (".", ".."):
+        if root is None or not RUN_NAME.match(run):
             return None
-        folder = root / run
         try:
-            inside = folder.is_dir() and folder.resolve().is_relative_to(root.resolve())
+            os.close(run_files.open_inside(root, run, directory=True))
         except OSError:
             return None
-        return folder if inside else None
+        return root
 
     def runs(self) -> list[dict]:
         found = []
         for model, root in self.roots.items():
-            if not root.is_dir():
-                continue
-            for child in root.iterdir():
-                if self.folder(model, child.name) is not None and (
-                        (child / "log.jsonl").is_file() or (child / "training_options.json").is_file()):
-                    found.append(self.summary(model, child.name))
+            for entry in run_files.entries(root):
+                if (entry.is_dir(follow_symlinks=False) and RUN_NAME.match(entry.name)
+                        and any(self._is_file(root, entry.name, name) for name in (LOG, OPTIONS))):
+                    found.append(self.summary(model, entry.name))
         return sorted(found, key=lambda run: run["updated"], reverse=True)
 
-    def summary(self, model: str, run: str, rows: list[dict] | None = None) -> dict:
-        folder = self.roots[model] / run
-        options = _read_json(folder / "training_options.json")
-        rows = read_log(folder / "log.jsonl") if rows is None else rows
-        last = rows[-1] if rows else {}
-        epochs = [int(e) for e in sample_epochs(folder)]
-        updated = max((p.stat().st_mtime for p in (folder, folder / "log.jsonl", folder / "samples") if p.exists()),
-                      default=0.0)
+    @staticmethod
+    def _is_file(root: Path, *names: str) -> bool:
+        try:
+            os.close(run_files.open_inside(root, *names))
+        except OSError:
+            return False
+        return True
+
+    def summary(self, model: str, run: str) -> dict:
+        """What the list and the detail both say of a run; its epoch is log.jsonl's newest whole row's."""
+        root = self.roots[model]
+        options = _json_object(run_files.read_capped(root, run, OPTIONS, cap=MAX_SMALL_FILE_BYTES))
+        beat = _json_object(run_files.read_capped(root, run, heartbeat.NAME, cap=MAX_SMALL_FILE_BYTES)) or None
+        last = self._last_row(root, run)
         planned = options.get("epochs") if isinstance(options.get("epochs"), int) else None
         done = last.get("epoch", 0)
-        seconds = _minutes(last, "train_minutes", "seconds")
-        per_epoch_s = (seconds * 60 / done) if seconds and done else 0
         finished = planned is not None and done >= planned
-        running = not finished and time.time() - updated < max(RUNNING_GRACE_S, 3 * per_epoch_s)
+        state = heartbeat.state_of(beat, finished)
+        seconds = _minutes(last, "train_minutes", "seconds")
         return {
             "id": f"{model}/{run}", "model": model, "run": run,
             "config": options.get("config") if isinstance(options.get("config"), str) else None,
@@ -135,28 +144,84 @@ class RunFolders:
             "images_seen": _images_seen(last, options),
             "cpu_minutes": _minutes(last, "cpu_minutes", "cpu_seconds"),
             "train_minutes": seconds,
-            "running": running, "finished": finished,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(updated)),
-            "samples": epochs,
+            "state": state, "running": state == "training", "finished": state == "finished",
+            "heartbeat": _heartbeat_time(beat),
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._updated(root, run, beat))),
+            "samples": self._sample_epochs(root, run),
         }
 
     def detail(self, model: str, run: str, since: int = 0) -> dict | None:
-        folder = self.folder(model, run)
-        if folder is None:
+        """The summary, the options, and the log rows from `since` on (at most MAX_ROWS and MAX_LOG_BYTES
+        of them, the newest): `first_row` is the index of the first row sent, `total_rows` the log's lines."""
+        root = self._root(model, run)
+        if root is None:
             return None
-        rows = read_log(folder / "log.jsonl")
-        options = _read_json(folder / "training_options.json")
-        start = max(since, len(rows) - MAX_ROWS)
-        return {**self.summary(model, run, rows), "rows": rows[start:], "first_row": start, "total_rows": len(rows),
+        rows, first, total = self._rows_since(root, run, since)
+        options = _json_object(run_files.read_capped(root, run, OPTIONS, cap=MAX_SMALL_FILE_BYTES))
+        return {**self.summary(model, run), "rows": rows, "first_row": first, "total_rows": total,
                 "options": _public_options(options),
-                "sample_rows": prompt_rows(folder / "samples" / "prompts.txt")}
+                "sample_rows": _prompt_rows(run_files.read_capped(root, run, "samples", "prompts.txt",
+                                                                  cap=MAX_SMALL_FILE_BYTES))}
 
-    def sample(self, model: str, run: str, epoch: int) -> Path | None:
-        folder = self.folder(model, run)
-        if folder is None:
+    def sample(self, model: str, run: str, epoch: int) -> bytes | None:
+        root = self._root(model, run)
+        if root is None:
             return None
-        path = folder / "samples" / f"epoch{epoch:04d}.png"
-        return path if path.is_file() and path.resolve().is_relative_to(folder.resolve()) else None
+        return run_files.read_capped(root, run, "samples", f"epoch{epoch:04d}.png", cap=MAX_SAMPLE_BYTES)
+
+    def _rows_since(self, root: Path, run: str, since: int) -> tuple[list[dict], int, int]:
+        try:
+            fd = run_files.open_inside(root, run, LOG)
+        except OSError:
+            return [], 0, 0
+        try:
+            total, end = self.lines.count(fd, (str(root), run))
+            start = min(max(since, total - MAX_ROWS), total)
+            lines, _ = run_files.lines_before(fd, end, total - start, MAX_LOG_BYTES)
+        finally:
+            os.close(fd)
+        rows = [row for line in lines if (row := _row(line)) is not None]
+        return rows, total - len(lines), total
+
+    def _last_row(self, root: Path, run: str) -> dict:
+        try:
+            fd = run_files.open_inside(root, run, LOG)
+        except OSError:
+            return {}
+        try:
+            size = os.fstat(fd).st_size
+            tail = os.pread(fd, min(size, MAX_LAST_ROW_BYTES), size - min(size, MAX_LAST_ROW_BYTES))
+        finally:
+            os.close(fd)
+        whole = tail[:tail.rfind(b"\n") + 1]  # a line still being written is not a row yet
+        return next((row for line in reversed(whole.split(b"\n")) if (row := _row(line)) is not None), {})
+
+    @staticmethod
+    def _sample_epochs(root: Path, run: str) -> list[int]:
+        return sorted(int(m.group(1)) for entry in run_files.entries(root, run, "samples")
+                      if (m := SAMPLE_NAME.match(entry.name)) and entry.is_file(follow_symlinks=False))
+
+    @staticmethod
+    def _updated(root: Path, run: str, beat: dict | None) -> float:
+        times = [beat["time"]] if beat and isinstance(beat.get("time"), (int, float)) else []
+        try:
+            fd = run_files.open_inside(root, run, directory=True)
+        except OSError:
+            return max(times, default=0.0)
+        try:
+            times.append(os.fstat(fd).st_mtime)
+            for name in (LOG, "samples"):
+                with contextlib.suppress(OSError):
+                    times.append(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime)
+        finally:
+            os.close(fd)
+        return max(times, default=0.0)
+
+
+def _heartbeat_time(beat: dict | None) -> str | None:
+    if not beat or not isinstance(beat.get("time"), (int, float)):
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(beat["time"]))
 
 
 def _minutes(row: dict, minutes_key: str, seconds_key: str) -> float | None:

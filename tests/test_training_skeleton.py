@@ -3,6 +3,7 @@ folder with checkpoints is not started over without --resume=true, and a run kil
 the weights of a run that was never stopped."""
 
 import json
+import os
 from dataclasses import dataclass, replace
 
 import pytest
@@ -156,3 +157,24 @@ def test_resume_with_no_intact_checkpoint_stops_naming_each(tmp_path):
     message = str(stopped.value)
     assert "no intact checkpoint" in message and "--run" in message
     assert all(str(tmp_path / f"checkpoint-epoch000{e}.pt") in message for e in (1, 2))
+
+
+def test_the_loop_writes_a_heartbeat_while_it_trains_and_its_end(tmp_path, monkeypatch):
+    from deep_learning.common import heartbeat
+
+    monkeypatch.setattr(heartbeat, "INTERVAL_S", 0.0)  # a beat every step, to see them all
+    seen = []
+    real_beat = heartbeat.Heartbeat.beat
+
+    def beat(self, epoch, step, state="training", force=False):
+        real_beat(self, epoch, step, state, force)
+        seen.append(json.loads(self.path.read_text()))
+
+    monkeypatch.setattr(heartbeat.Heartbeat, "beat", beat)
+    line_fit(tmp_path, Config(epochs=2), stop_after=1)
+    assert {record["state"] for record in seen[:-1]} == {"training"} and seen[-1]["state"] == "stopped"
+    assert seen[-1]["pid"] == os.getpid() and (seen[-1]["epoch"], seen[-1]["step"]) == (1, STEPS_PER_EPOCH)
+    assert [record["step"] for record in seen[1:-1]] == list(range(1, STEPS_PER_EPOCH + 1))  # one a step here
+    line_fit(tmp_path, Config(epochs=2, resume=True))
+    assert json.loads((tmp_path / heartbeat.NAME).read_text())["state"] == "finished"
+    assert not list(tmp_path.glob(".*.tmp"))

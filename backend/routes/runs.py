@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
 from backend import validation
 from backend.run_folders import RunFolders, roots_from_env
@@ -39,7 +39,9 @@ def run_detail(model: str, run: str):
 
 @blueprint.get("/<model>/<run>/samples/<epoch>.png")
 def run_sample(model: str, run: str, epoch: str):
-    path = _runs().sample(model, run, int(epoch)) if epoch.isascii() and epoch.isdigit() and len(epoch) <= 6 else None
-    if path is None:
+    png = _runs().sample(model, run, int(epoch)) if epoch.isascii() and epoch.isdigit() and len(epoch) <= 6 else None
+    if png is None:
         abort(404, description=f"No sample grid for epoch {epoch[:8]!r} of {model[:40]!r}/{run[:60]!r}.")
-    return send_file(path, mimetype="image/png", max_age=3600)  # an epoch's grid never changes
+    response = Response(png, mimetype="image/png")
+    response.cache_control.max_age = 3600  # an epoch's grid never changes
+    return response

@@ -17,6 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from deep_learning.common.heartbeat import Heartbeat
 from deep_learning.common.resume import Progress, gather_rng, resume_or_start, save_training_checkpoint
 from deep_learning.common.training import Distributed, RunDir, plot_progress
 
@@ -69,6 +70,8 @@ def fit(training: TrainingRun) -> Progress:
     log row of this call, empty when there was nothing left to train)."""
     t, config, ddp, run = training, training.config, training.ddp, training.run
     progress = resume_or_start(run, t.modules, config, ddp, t.kind, **t.options)
+    heartbeat = Heartbeat(run.root, enabled=ddp.is_main)  # heartbeat.json: the Runs tab's "training"
+    heartbeat.beat(progress.epoch, progress.step, force=True)
     for epoch in range(progress.epoch + 1, config.epochs + 1):
         t.start_epoch(epoch)
         sums, counts = defaultdict(float), defaultdict(int)
@@ -78,6 +81,7 @@ def fit(training: TrainingRun) -> Progress:
         for i in bar:
             progress.step += 1
             values = t.step(i, progress.step)
+            heartbeat.beat(progress.epoch, progress.step)
             for key, value in values.items():
                 sums[key] += value
                 counts[key] += 1
@@ -102,4 +106,5 @@ def fit(training: TrainingRun) -> Progress:
         ddp.barrier()
         if stopping:
             break
+    heartbeat.end(progress.epoch, progress.step, finished=progress.epoch >= config.epochs)
     return progress
