@@ -10,8 +10,7 @@ SHIPPED_MODELS = shipped_checkpoints()
 
 
 def _models_from_env() -> dict[str, str]:
-    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare name (a registry name or alias)
-    keeps its shipped path.
+    """GAN_STUDIO_MODELS="name=path,name=path" replaces the list; a bare registry name keeps its shipped path.
 
     Without it, every shipped checkpoint present in the repo is served (a model still in training has
     none yet, and its tab says so). A listed checkpoint that is missing or broken stops start-up.
@@ -25,9 +24,7 @@ def _models_from_env() -> dict[str, str]:
         entry = entry_named(name)
         if not path and entry is None:
             raise ValueError(f"GAN_STUDIO_MODELS names {name!r}, which has no shipped checkpoint: use name=path")
-        if not path:  # a former name serves under the model's one name
-            name, path = entry.name, str(entry.checkpoint)
-        models[name] = path
+        models[name] = path or str(entry.checkpoint)
     return models
 
 

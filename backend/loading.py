@@ -53,6 +53,7 @@ class LoadedModel:
         info = without_paths(self.info)
         return {"name": self.name, "kind": self.entry.name, "tasks": list(self.entry.tasks),
                 "title": self.entry.title, "description": self.entry.description,
+                "columns": self.entry.columns.as_json(),
                 "image_size": info.get("image_size"), "text_encoder": info.get("text_encoder"),
                 "available": True, "training": info.get("training") or {}, "metrics": info.get("metrics"),
                 "samples_url": samples_url, "checkpoint_sha256": self.sha256,

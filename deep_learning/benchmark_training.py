@@ -1,11 +1,11 @@
 """Training-speed benchmark: `python -m deep_learning.benchmark_training` (or `make benchmark-training`).
 
-For every model at its default config it times a faithful training step (`benchmark_cases.py`: the loop's
-own step function, D update + G update) and one batch of generator inference, in several variants
-(float32, channels-last, bfloat16 autocast, torch.compile) and thread counts. FLOPs per step come from
-`torch.utils.flop_counter.FlopCounterMode` (forward and backward convolutions and matmuls); the float32
-and bfloat16 matmul peaks are measured in the same run at the same thread counts. Prints a table; asserts
-nothing. `--profile` adds where the shipped variant's step time goes.
+For every model at its default config it times a faithful training step (the cases its registry entry names,
+`deep_learning/<model>/benchmark.py`: the loop's own step function, D update + G update) and one batch of
+generator inference, in several variants (float32, channels-last, bfloat16 autocast, torch.compile) and
+thread counts. FLOPs per step come from `torch.utils.flop_counter.FlopCounterMode` (forward and backward
+convolutions and matmuls); the float32 and bfloat16 matmul peaks are measured in the same run at the same
+thread counts. Prints a table; asserts nothing. `--profile` adds where the shipped variant's step time goes.
 """
 
 import argparse
@@ -17,7 +17,11 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from deep_learning.benchmark_cases import BUILDERS, MODELS, VARIANTS, Variant, shipped_variant
+from backend.registry import benchmark_cases
+from deep_learning.common.benchmark_case import VARIANTS, Variant, shipped_variant
+
+BUILDERS = benchmark_cases()  # every model's cases, from its registry entry
+MODELS = [name for name, case in BUILDERS.items() if not getattr(case, "on_request", False)]  # the default set
 
 
 class _GlobalOnly:
@@ -118,7 +122,7 @@ def benchmark_model(model: str, variants: list[Variant], threads: list[int], ste
     sizes = ((flops[0], eager.images), (flops[1], eager.gen_images))
     plan = [(v, threads[0]) for v in cases]
     if threads[1:]:
-        shipped = next((v for v, case in cases.items() if case.default), None) or shipped_variant(model)
+        shipped = next((v for v, case in cases.items() if case.default), None) or shipped_variant(BUILDERS[model])
         cases.setdefault(shipped, BUILDERS[model](shipped))
         plan += [(shipped, t) for t in threads[1:]]
     timings = {}

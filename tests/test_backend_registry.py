@@ -8,7 +8,6 @@ from PIL import Image
 
 from backend import config, create_app, registry
 from backend.registry import TASKS, ModelEntry
-from deep_learning import benchmark_cases
 from deep_learning.common.checkpoint import load_checkpoint, save_checkpoint
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +36,8 @@ class FakePipeline:
 def fake_entry(monkeypatch, tmp_path):
     """A seventh model that exists only as a registry entry, registered for this test alone."""
     entry = ModelEntry("fake-gan", FAKE_KIND, FakePipeline, ("random",), "Fake GAN", "Grey squares, for a test.",
-                       tmp_path / "fake.pt", aliases=("old-fake",),
-                       random_image=lambda pipeline, seed: pipeline.sample(seed))
+                       tmp_path / "fake.pt", random_image=lambda pipeline, seed: pipeline.sample(seed),
+                       example=lambda pipeline: pipeline.sample(0))
     save_checkpoint(entry.checkpoint, kind=FAKE_KIND, model_args={}, state={}, meta={})
     monkeypatch.setattr(registry, "MODELS", dict(registry.MODELS))
     registry.register(entry)
@@ -50,6 +49,8 @@ def test_a_registry_entry_alone_serves_a_model(fake_entry):
     cards = client.get("/api/models").get_json()["models"]
     assert [(card["name"], card["kind"], card["tasks"], card["title"], card["description"]) for card in cards] == [
         ("fake-gan", "fake-gan", ["random"], "Fake GAN", "Grey squares, for a test.")]
+    assert cards[0]["columns"] == {"train": "Training images", "test": "Held-out images",
+                                   "test_help": "Images of emoji concepts the model never saw in training."}
     body = client.get("/api/random?seed=7").get_json()
     assert body["model"] == "fake-gan" and body["seed"] == 7
     enum = client.get("/api/openapi.json").get_json()["paths"]["/api/random"]["get"]["parameters"][0]["schema"]
@@ -57,7 +58,7 @@ def test_a_registry_entry_alone_serves_a_model(fake_entry):
 
 
 def test_environment_names_resolve_through_the_registry(fake_entry, monkeypatch):
-    monkeypatch.setenv("GAN_STUDIO_MODELS", "old-fake,digits")  # a former name serves under the one name
+    monkeypatch.setenv("GAN_STUDIO_MODELS", "fake-gan,digits")  # a bare name: its shipped checkpoint
     assert config.from_environment()["MODELS"] == {"fake-gan": str(fake_entry.checkpoint),
                                                    "digits": str(registry.MODELS["digits"].checkpoint)}
     monkeypatch.setenv("GAN_STUDIO_MODELS", "nope")
@@ -65,18 +66,29 @@ def test_environment_names_resolve_through_the_registry(fake_entry, monkeypatch)
         config.from_environment()
 
 
-def test_registering_a_taken_name_or_an_unknown_task_fails(fake_entry):
+def test_registering_a_taken_name_or_case_or_an_unknown_task_fails(fake_entry):
     with pytest.raises(ValueError, match="already registered"):
-        registry.register(ModelEntry("other", "x/y", FakePipeline, (), "t", "d", Path("x"), aliases=("old-fake",)))
+        registry.register(ModelEntry("fake-gan", "x/y", FakePipeline, (), "t", "d", Path("x")))
+    with pytest.raises(ValueError, match=r"cases \['dcgan'\] of 'other' are already registered"):
+        registry.register(ModelEntry("other", "x/y", FakePipeline, (), "t", "d", Path("x"), {"dcgan": print}))
     with pytest.raises(ValueError, match="unknown tasks"):
         ModelEntry("other", "x/y", FakePipeline, ("dance",), "t", "d", Path("x"))
 
 
 @pytest.mark.parametrize("entry", registry.MODELS.values(), ids=lambda entry: entry.name)
-def test_each_entry_names_a_benchmark_case_and_its_checkpoint_kind(entry):
-    assert entry.benchmark in benchmark_cases.BUILDERS
-    if entry.checkpoint.is_file():
-        assert load_checkpoint(entry.checkpoint)["kind"] == entry.checkpoint_kind
+def test_each_entry_ships_its_checkpoint_and_names_its_cases_and_folder(entry):
+    """A shipped checkpoint that is missing fails here: the server would silently not serve the model."""
+    assert load_checkpoint(entry.checkpoint)["kind"] == entry.checkpoint_kind
+    assert entry.benchmarks and all(callable(case) for case in entry.benchmarks.values())
+    assert (REPO_ROOT / "deep_learning" / entry.package / "training_loop.py").is_file()
+    assert entry.example is not None, "the contract and stored-pixel tests call the entry's example"
+
+
+def test_the_training_benchmark_takes_its_cases_from_the_registry():
+    from deep_learning import benchmark_training
+
+    assert registry.benchmark_cases() == benchmark_training.BUILDERS
+    assert "emoji64_b128" not in benchmark_training.MODELS  # on request only
 
 
 def test_the_page_has_a_tab_for_every_task():
@@ -88,23 +100,13 @@ def test_the_page_has_a_tab_for_every_task():
         assert entry.title not in source, entry.name
 
 
-EXAMPLE_CALLS = {  # each shipped model's call with a typical input (deep_learning/common/pipeline.py)
-    "text-to-image": lambda pipeline: pipeline("red apple", n=2),
-    "emoji-dcgan": lambda pipeline: pipeline(2, seed=0),
-    "digits": lambda pipeline: pipeline("42", seed=0),
-    "sketch": lambda pipeline: pipeline(pipeline.example_sketch(0)),
-    "super-resolution": lambda pipeline: pipeline(pipeline.example_low_res(0)),
-}
-
-
-@pytest.mark.parametrize("name", list(EXAMPLE_CALLS))
-def test_every_shipped_pipeline_keeps_the_one_contract(name):
+@pytest.mark.parametrize("entry", registry.MODELS.values(), ids=lambda entry: entry.name)
+def test_every_shipped_pipeline_keeps_the_one_contract(entry):
     from deep_learning.common.pipeline import Pipeline, pil_images
-    entry = registry.MODELS[name]
     pipeline = entry.pipeline.from_checkpoint(entry.checkpoint)
     assert isinstance(pipeline, Pipeline)
     assert isinstance(pipeline.info, dict) and "training" in pipeline.info and "metrics" in pipeline.info
-    images = pil_images(EXAMPLE_CALLS[name](pipeline))
+    images = pil_images(entry.example(pipeline))
     assert images and all(image.width > 0 for image in images)
 
 
@@ -114,4 +116,3 @@ def test_the_contract_refuses_tensors():
     from deep_learning.common.pipeline import pil_images
     with pytest.raises(TypeError, match="not PIL images"):
         pil_images(torch.zeros(1, 3, 8, 8))
-    assert set(EXAMPLE_CALLS) == set(registry.MODELS)  # a new model adds its example call here

@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 
 from backend.loadtest import GunicornServer, ServerFailed
+from backend.registry import MODELS
 from deep_learning.common.checkpoint import FORMAT, FORMAT_VERSION, load_checkpoint
 from deep_learning.main_model.pipeline import GENERATOR_KIND
 from deep_learning.main_model.training_loop import DISCRIMINATOR_KIND, TRAINING_KIND
@@ -32,7 +33,8 @@ from tests.tiny_models import flip_bytes_inside_a_tensor, tiny_text_to_image
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = json.loads(TABLE.read_text())["requests"]
-OTHER_MODELS = "emoji-dcgan,digits,sketch,super-resolution"  # shipped checkpoints; text-to-image is a tiny one
+# every registered model: the shipped checkpoints, and tiny weights for text to image
+OTHER_MODELS = ",".join(name for name in MODELS if name != "text-to-image")
 
 
 def snapshot(roots: list[Path]) -> dict[str, tuple[int, int]]:

@@ -64,9 +64,18 @@ export function formatMetric(key, values) {
   return typeof std === 'number' ? `${formatNumber(v)} ± ${formatNumber(std)}` : String(formatNumber(v))
 }
 
-/** The two columns of a metrics table, named for what the model was scored on. */
-export function columnLabels(kind) {
-  if (kind === 'text-to-image') return { train: 'Train prompts', test: 'Held-out prompts', testHelp: 'Prompts the model never saw in training.' }
-  if (kind === 'digits') return { train: 'Train split', test: 'Test split', testHelp: 'MNIST test images, never trained on.' }
-  return { train: 'Training images', test: 'Held-out images', testHelp: 'Images of emoji concepts the model never saw in training.' }
+// Until every caller passes the card's `columns`: the names /api/models gave before it carried them.
+const COLUMNS_BY_KIND = {
+  'text-to-image': { train: 'Train prompts', test: 'Held-out prompts', test_help: 'Prompts the model never saw in training.' },
+  digits: { train: 'Train split', test: 'Test split', test_help: 'MNIST test images, never trained on.' },
+}
+const DEFAULT_COLUMNS = { train: 'Training images', test: 'Held-out images', test_help: 'Images of emoji concepts the model never saw in training.' }
+
+/**
+ * The two columns of a metrics table, named for what the model was scored on: a model card's `columns`
+ * ({ train, test, test_help }, the registry entry's, through /api/models), or, from an older caller, its kind.
+ */
+export function columnLabels(columns) {
+  const given = columns && typeof columns === 'object' ? columns : COLUMNS_BY_KIND[columns] ?? DEFAULT_COLUMNS
+  return { train: given.train ?? DEFAULT_COLUMNS.train, test: given.test ?? DEFAULT_COLUMNS.test, testHelp: given.test_help ?? '' }
 }
