@@ -86,14 +86,42 @@ def _runs_and_interpolation(paint: tuple[str, ...]) -> dict:
         required=["prompt"])
     morph_body["description"] = ("the two ends differ, by prompt (to_prompt, default the prompt) or by seed "
                                  "(to_seed, default the seed): the same twice is 400")
+    nullable_int, nullable_number = {"type": ["integer", "null"]}, {"type": ["number", "null"]}
+    summary = {
+        "id": {"type": "string", "description": "model/run"}, "model": {"type": "string"}, "run": {"type": "string"},
+        "config": {"type": ["string", "null"]},
+        "epoch": {"type": "integer", "description": "the last finished epoch: log.jsonl's newest whole row (the "
+                                                    "list and the detail say the same)"},
+        "epochs": nullable_int, "step": nullable_int, "images_seen": nullable_int, "cpu_minutes": nullable_number,
+        "train_minutes": nullable_number,
+        "state": {"enum": ["training", "stopped", "finished"], "description": (
+            "training: its heartbeat.json (rewritten by the training loop every few seconds) is under 120 s old "
+            "and, on this host, its process lives; finished: every planned epoch logged, or the loop ended them "
+            "all; stopped: otherwise (killed, out of time, or a run from before heartbeats)")},
+        "running": {"type": "boolean", "description": "state is training (kept for older pages)"},
+        "finished": {"type": "boolean", "description": "state is finished"},
+        "heartbeat": {"type": ["string", "null"], "description": "UTC time of the last heartbeat; null: none"},
+        "updated": {"type": "string", "description": "UTC time the run last wrote something"},
+        "samples": {"type": "array", "items": {"type": "integer"}, "description": "epochs with a sample grid"}}
+    detail = {**summary,
+              "rows": {"type": "array", "items": {"type": "object"}, "description": (
+                  "log.jsonl rows from `since` on: the newest 5,000 at most, read from the end of the file, at most "
+                  "2 MiB of it; a line being written or broken is left out")},
+              "first_row": {"type": "integer", "description": "index of the first line sent (later than `since` "
+                                                              "when the rows in between are over those limits)"},
+              "total_rows": {"type": "integer", "description": "whole lines in log.jsonl: the next poll's `since`"},
+              "options": {"type": "object"}, "sample_rows": {"type": ["array", "null"]}}
     return {
         "/api/runs": _get("Training runs found under each model's saved/ folder, newest first", {
-            "200": _json("Runs", {"runs": {"type": "array"}, "models": {"type": "array"}})}),
+            "200": _json("Runs", {"runs": {"type": "array", "items": _object(summary)},
+                                  "models": {"type": "array", "items": {"type": "string"},
+                                             "description": "the registry's model folders whose runs are listed"}})}),
         "/api/runs/{model}/{run}": _get(
-            "One run: progress, options, log.jsonl rows (from `since`), sample epochs",
-            {"200": _json("Run", {"rows": {"type": "array"}, "first_row": {"type": "integer"},
-                                  "total_rows": {"type": "integer"}}), "404": ERROR},
-            [*run, _query("since", {"type": "integer", "minimum": 0, "maximum": 10**9}, "first log row to send")]),
+            "One run: progress, state, options, log.jsonl rows (from `since`), sample epochs. Nothing in a run "
+            "folder is read through a symbolic link or outside it",
+            {"200": _json("Run", detail), "404": ERROR},
+            [*run, _query("since", {"type": "integer", "minimum": 0, "maximum": 10**9},
+                          "first log row to send (the last answer's total_rows: only the new rows are read)")]),
         "/api/runs/{model}/{run}/samples/{epoch}.png": _get("A run's sample grid after one epoch", {
             "200": PNG, "404": ERROR}, [*run, {"name": "epoch", "in": "path", "required": True,
                                                "schema": {"type": "string"}, "description": "epoch number"}]),
