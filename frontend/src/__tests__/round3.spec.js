@@ -112,3 +112,23 @@ describe('seconds', () => {
     expect([seconds(420), seconds(3140), seconds(12_400), seconds(null)]).toEqual(['0.42 s', '3.1 s', '12 s', ''])
   })
 })
+
+describe('Runs: state and epoch', () => {
+  it('reads the server\'s heartbeat state first, the older flags otherwise', async () => {
+    const { runState } = await import('@/lib/runSeries')
+    expect(runState({ state: 'stopped', running: true }).label).toBe('stopped') // heartbeat stale: killed
+    expect(runState({ state: 'training' }).label).toBe('training')
+    expect(runState({ running: true }).label).toBe('training')
+    expect(runState({ finished: true }).label).toBe('finished')
+  })
+
+  it('shows the newer of the list entry and the detail, so both name the same epoch', async () => {
+    const { newerRun } = await import('@/lib/runSeries')
+    const listed = { id: 'a/b', epoch: 3, state: 'training', epochs: 20 }
+    const detail = { id: 'a/b', epoch: 5, state: 'training', rows: [1], samples: [1], options: {} }
+    expect(newerRun(listed, detail)).toEqual({ id: 'a/b', epoch: 5, state: 'training', epochs: 20 })
+    expect(newerRun({ ...listed, epoch: 6 }, detail).epoch).toBe(6)
+    expect(newerRun(listed, { ...detail, id: 'other' })).toBe(listed)
+    expect(newerRun({ ...listed, epoch: 5 }, { ...detail, state: 'stopped' }).state).toBe('stopped')
+  })
+})

@@ -25,6 +25,19 @@ export function runSeries(rows) {
     }))
 }
 
+/**
+ * The newer of a run's two descriptions: the list's entry and the detail polled more often. While a run
+ * trains the detail is usually ahead, and the list must not show an older epoch beside it.
+ */
+export function newerRun(listed, detail) {
+  if (!detail || detail.id !== listed?.id) return listed
+  const ahead = (detail.epoch ?? 0) > (listed.epoch ?? 0)
+    || ((detail.epoch ?? 0) === (listed.epoch ?? 0) && runState(listed).label === 'training' && runState(detail).label !== 'training')
+  if (!ahead) return listed
+  const { rows, samples, sample_rows: sampleRows, options, ...summary } = detail
+  return { ...listed, ...summary }
+}
+
 /** "epoch 3 of 5 · 4,800 images seen · 36 s of CPU" pieces for a run summary. */
 export function runFacts(run) {
   const n = new Intl.NumberFormat('en')
@@ -37,7 +50,15 @@ export function runFacts(run) {
   return facts
 }
 
+const STATES = {
+  training: { label: 'training', tone: 'on' },
+  finished: { label: 'finished', tone: 'done' },
+  stopped: { label: 'stopped', tone: 'off' },
+}
+
+/** The run's state from the server's heartbeat-based `state` (training | stopped | finished), else its older flags. */
 export function runState(run) {
+  if (STATES[run?.state]) return STATES[run.state]
   if (run.running) return { label: 'training', tone: 'on' }
   if (run.finished) return { label: 'finished', tone: 'done' }
   return { label: 'stopped', tone: 'off' }

@@ -74,12 +74,15 @@ describe('ErrorNotice', () => {
 })
 
 describe('MetricsTable', () => {
-  it('puts train and held-out numbers side by side, with plain names and the direction', () => {
+  it('puts train and held-out numbers side by side, with plain names and the direction', async () => {
     const metrics = { rows: [{ label: 'generated', train: { fid: 124.49, is: 2.75 }, test: { fid: 146.93, is: 2.74 } }] }
     const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
     const fid = w.findAll('tbody tr').find((r) => r.text().startsWith('FID ↓'))
     expect(fid.findAll('td').map((c) => c.text())).toEqual(['124.49', '146.93'])
-    expect(fid.get('abbr').attributes('title')).toMatch(/Fréchet Inception Distance.*Lower is better/)
+    expect(w.text()).not.toMatch(/Fréchet/) // explanations wait for a tap or Enter on the name
+    await fid.get('button.metrics__name').trigger('click')
+    expect(w.get('.metrics__help').text()).toMatch(/Fréchet Inception Distance.*Lower is better/)
+    expect(fid.get('button').attributes('aria-expanded')).toBe('true')
     expect(w.text()).toContain('Inception Score ↑')
     expect(w.text()).toContain('Held-out prompts')
   })
@@ -97,10 +100,34 @@ describe('MetricsTable', () => {
     const metrics = { rows: [{ label: 'real', train: { kid: -0.00043, kid_std: 0.00107, class_accuracy: 0.79 }, test: { kid: 0.03204, kid_std: 0.00285 } }] }
     const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
     const cells = w.findAll('td').map((c) => c.text())
-    expect(cells).toEqual(['0± 0.0011', '0.032± 0.0029', '79%', '—'])
+    expect(cells).toEqual(['≈ 0± 0.0011', '0.032± 0.0029', '79%', '—'])
     expect(w.get('.metrics__std').text()).toBe('± 0.0011')
     expect(w.text()).not.toMatch(/-0(?![.\d])/)
     expect(w.text()).not.toContain('kid_std')
+  })
+})
+
+describe('MetricsTable, round 3', () => {
+  it('shows a KID below zero as about zero, with the measured value in its note', () => {
+    const metrics = { rows: [{ label: 'real data', train: { kid: -0.00069, kid_std: 0.0007 }, test: { kid: 0.05 } }] }
+    const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
+    const cell = w.findAll('td')[0]
+    expect(cell.text()).toBe('≈ 0± 0.0007')
+    expect(cell.get('span').attributes('title')).toMatch(/Measured -0.00069/)
+    expect(w.text()).not.toContain('-0.00069')
+  })
+
+  it('marks the shipped row and the reference, and names each cell\'s column for the stacked phone layout', () => {
+    const metrics = { rows: [
+      { label: 'real data', train: { fid: 79 }, test: { fid: 75 } },
+      { label: 'emoji64-117min', train: { fid: 163 }, test: { fid: 168 } },
+      { label: 'default', train: { fid: 166 }, test: { fid: 175 } },
+    ] }
+    const w = mount(MetricsTable, { props: { metrics, kind: 'text-to-image' } })
+    const groups = w.findAll('.metrics__group th').map((th) => th.text())
+    expect(groups).toEqual(['real data reference', 'emoji64-117min', 'default shipped'])
+    expect(w.findAll('td').map((td) => td.attributes('data-col'))).toContain('Held-out prompts')
+    expect(w.get('.metrics__legend').text()).toMatch(/Held-out prompts: Prompts the model never saw/)
   })
 })
 
