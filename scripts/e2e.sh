@@ -2,6 +2,7 @@
 # End-to-end: the real backend (tiny test checkpoints) + the built page, driven by Debian's chromium.
 # The tests may stop and start the backend ($work/backend.sh stop|start: recovery after a restart) and
 # train a tiny digits GAN into $work/runs (the Runs tab), all inside this script's temporary folder.
+# E2E_SPECS="e2e/round3.test.mjs" runs only the named spec files (paths inside frontend/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_browser.sh
@@ -28,7 +29,7 @@ if [ "\$1" = stop ]; then
   while curl -fs "http://127.0.0.1:$API_PORT/api/health" >/dev/null 2>&1; do sleep 0.2; done
   exit 0
 fi
-GAN_STUDIO_MODELS="text-to-image=$work/text-to-image.pt,digits,super-resolution" \\
+GAN_STUDIO_MODELS="text-to-image=$work/text-to-image.pt,digits,super-resolution,sketch" \\
   GAN_STUDIO_RUNS="digits_gan=$work/runs/digits_gan" CORS_ORIGINS="http://127.0.0.1:$WEB_PORT" \\
   PORT=$API_PORT nohup .venv/bin/python -m backend >> "$work/backend.log" 2>&1 &
 echo \$! > "$work/backend.pid"
@@ -48,4 +49,4 @@ wait "$starting"
 for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$WEB_PORT" >/dev/null 2>&1 && break; sleep 1; done
 E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_BACKEND_CONTROL="$work/backend.sh" \
   E2E_PYTHON="$PWD/.venv/bin/python" E2E_REPO="$PWD" E2E_RUNS_DIR="$work/runs/digits_gan" \
-  npm run test:e2e --prefix frontend
+  npm run test:e2e --prefix frontend -- ${E2E_SPECS:-}

@@ -120,6 +120,37 @@ describe('PaintView', () => {
     expect(api.paint).not.toHaveBeenCalled()
   })
 
+  it('takes "Type a prompt first" away when text is pasted, a long text included', async () => {
+    const w = mount(PaintView)
+    await w.get('form').trigger('submit')
+    expect(w.get('.field-error').text()).toMatch(/Type a prompt first/)
+    await w.get('#prompt').setValue('x'.repeat(230)) // a paste: one input event
+    expect(w.get('.field-error').text()).toContain('230 characters long')
+    await w.get('#prompt').setValue('red apple')
+    expect(w.find('.field-error').exists()).toBe(false)
+  })
+
+  it('opens on a share link: fills the form and paints the same pictures', async () => {
+    vi.mocked(api.paint).mockResolvedValue(result(7))
+    history.replaceState(null, '', '#/paint?prompt=red+apple&seed=7&n=3')
+    const w = mount(PaintView)
+    await flushPromises()
+    expect(api.paint).toHaveBeenCalledWith({ prompt: 'red apple', n: 3, seed: 7, model: undefined }, expect.anything())
+    expect(w.get('#prompt').element.value).toBe('red apple')
+    expect(w.findAll('.tile__seed').map((s) => s.text())).toEqual(['seed 7', 'seed 8', 'seed 9', 'seed 10', 'seed 11'])
+    expect(location.hash).toMatch(/^#\/paint\?prompt=red\+apple&seed=7&n=5&model=tac$/) // the answer's own count and model
+    history.replaceState(null, '', '#/')
+  })
+
+  it('puts each new result into the address', async () => {
+    history.replaceState(null, '', '#/paint')
+    vi.mocked(api.paint).mockResolvedValue(result(42))
+    await mountAndGenerate()
+    await flushPromises()
+    expect(location.hash).toBe('#/paint?prompt=red+apple&seed=42&n=5&model=tac')
+    history.replaceState(null, '', '#/')
+  })
+
   it('refuses a prompt over the limit visibly instead of cutting it', async () => {
     const w = mount(PaintView)
     await w.get('#prompt').setValue('x'.repeat(230))
