@@ -9,7 +9,7 @@ import logging
 import torch
 from flask import Flask
 
-from backend import config, cors, errors, metrics, request_input
+from backend import admission, config, cors, errors, metrics, request_input
 from backend.loading import load_models
 
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     metrics.init_app(app)  # before request_input: its refusals are counted too
     request_input.init_app(app)
+    admission.init_app(app)
     app.extensions["gan_studio_models"] = load_models(
         app.config["MODELS"], app.config["BATCH_WAIT_MS"], app.config["BATCH_MAX_IMAGES"],
         app.config["BATCH_MAX_QUEUED"])

@@ -2,6 +2,7 @@
 
 import os
 
+from backend.admission import DEFAULT_LIMITS
 from backend.registry import entry_named, shipped_checkpoints
 
 # name -> shipped checkpoint, from the registry; every listed model is loaded once at start-up, or start-up
@@ -47,6 +48,12 @@ def from_environment() -> dict:
         "BATCH_MAX_IMAGES": int(os.environ.get("BATCH_MAX_IMAGES", "64")),
         # Images allowed to wait for a forward pass, per worker; past it a request gets 503 and Retry-After.
         "BATCH_MAX_QUEUED": int(os.environ.get("BATCH_MAX_QUEUED", "96")),
+        # Heavy routes, per worker (backend/admission.py): name=running:waiting; all heavy requests together hold
+        # at most HEAVY_MAX_THREADS threads (gunicorn's 8 less 2 kept for health and light requests); a request
+        # waits at most HEAVY_WAIT_S for its turn. Past either: 503 with Retry-After.
+        "HEAVY_LIMITS": os.environ.get("HEAVY_LIMITS", DEFAULT_LIMITS),
+        "HEAVY_MAX_THREADS": int(os.environ.get("HEAVY_MAX_THREADS", "6")),
+        "HEAVY_WAIT_S": float(os.environ.get("HEAVY_WAIT_S", "30")),
         # 0: torch's default, a thread per core. On 2 cores that serves 2x the images/s of 1 thread at
         # concurrency 16 (`python -m backend.benchmark --torch_threads=1|2`); set 1 when several workers share a CPU.
         "TORCH_THREADS": int(os.environ.get("TORCH_THREADS", "0")),

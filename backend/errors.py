@@ -6,6 +6,7 @@ import uuid
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from backend.admission import Busy
 from backend.batching import QueueFull
 
 log = logging.getLogger("backend")
@@ -33,6 +34,12 @@ def init_app(app: Flask) -> None:
     def queue_full(error: QueueFull):
         response = jsonify({"error": f"The server is busy: {error} Try again in a second."})
         response.headers["Retry-After"] = "1"
+        return response, 503
+
+    @app.errorhandler(Busy)
+    def busy(error: Busy):
+        response = jsonify({"error": f"The server is busy: {error} Try again in {error.retry_after_s} s."})
+        response.headers["Retry-After"] = str(error.retry_after_s)
         return response, 503
 
     @app.errorhandler(HTTPException)

@@ -8,7 +8,9 @@ from PIL import Image, UnidentifiedImageError
 from backend.errors import BadRequest
 
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF", "BMP"}
-ALLOWED_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "application/octet-stream", ""}
+ALLOWED_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "application/octet-stream", "",
+                 "image/jpg", "image/pjpeg", "image/x-png", "image/x-ms-bmp"}  # what some clients send
+FORMATS_TEXT = "PNG, JPEG, WebP, GIF or BMP"
 
 
 def encode(image: Image.Image, format: str = "PNG", scale: int = 1) -> str:
@@ -35,7 +37,7 @@ def decode_upload(file, max_pixels: int) -> Image.Image:
     if file is None:
         raise BadRequest("Missing file field 'image' (multipart/form-data).")
     if (file.mimetype or "") not in ALLOWED_TYPES:
-        raise BadRequest(f"Unsupported content type {file.mimetype!r}: upload a PNG or JPEG image.")
+        raise BadRequest(f"Unsupported content type {file.mimetype!r}: upload a {FORMATS_TEXT} image.")
     data = file.read()
     if not data:
         raise BadRequest("The uploaded file is empty.")
@@ -46,7 +48,7 @@ def decode_upload(file, max_pixels: int) -> Image.Image:
     except (UnidentifiedImageError, OSError) as error:
         raise BadRequest("The uploaded file is not an image Pillow can read.") from error
     if image.format not in ALLOWED_FORMATS:
-        raise BadRequest(f"Unsupported image format {image.format}: upload a PNG or JPEG image.")
+        raise BadRequest(f"Unsupported image format {image.format}: upload a {FORMATS_TEXT} image.")
     width, height = image.size
     if width * height > max_pixels or width < 1 or height < 1:
         raise BadRequest(f"The image has too many pixels ({width}x{height}); the limit is {max_pixels}.")

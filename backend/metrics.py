@@ -5,7 +5,8 @@ Under gunicorn each worker counts in files under PROMETHEUS_MULTIPROC_DIR (backe
 before the app is imported) and a scrape, answered by whichever worker, adds every worker up; without it
 (tests, `python -m backend`) the process's own registry. The route label is the URL rule (`/api/models/<name>
 /samples.png`), never the raw path, so unknown paths cannot grow the label set. Not proxied by the frontend's
-nginx: scrape the backend directly.
+nginx: scrape the backend directly. Methods likewise: the HTTP methods of RFC 9110 by name, any other (a client
+may send any token as a method) as `other`, so 23,000 made-up methods are one label, not 23,000.
 """
 
 import os
@@ -35,8 +36,15 @@ QUEUED_IMAGES = Gauge("gan_studio_queued_images", "Images waiting for a forward 
                       multiprocess_mode="livesum")
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
+
+
 def route() -> str:
     return request.url_rule.rule if request.url_rule else "unmatched"
+
+
+def method() -> str:
+    return request.method if request.method in KNOWN_METHODS else "other"
 
 
 def init_app(app: Flask) -> None:
@@ -47,7 +55,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def count(response):
         name = route()
-        REQUESTS.labels(request.method, name, str(response.status_code)).inc()
+        REQUESTS.labels(method(), name, str(response.status_code)).inc()
         LATENCY.labels(name).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
         if response.status_code >= 400:
             ERRORS.labels(name, "server" if response.status_code >= 500 else "client").inc()

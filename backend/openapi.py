@@ -16,6 +16,9 @@ from backend.validation import MAX_SEED
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 ERROR = {"description": "Bad input", "content": ERROR_BODY}
 UNAVAILABLE = {"description": "The model behind this route is not loaded", "content": ERROR_BODY}
+BUSY = {"description": "The model behind this route is not loaded, or the route is busy: its running and waiting "
+                       "requests are at their limit (HEAVY_LIMITS), then a Retry-After header says when to try again",
+        "content": ERROR_BODY, "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": False}}}
 TOO_LARGE = {"description": "Body over the limits: 4 MB in all; forms 64 KiB of fields (files apart), 32 fields",
              "content": ERROR_BODY}
 NOT_JSON = {"description": "The body is not sent as application/json", "content": ERROR_BODY}
@@ -133,7 +136,7 @@ def _runs_and_interpolation(paint: tuple[str, ...]) -> dict:
                                      "mime": {"type": "string"}, "prompt": {"type": "string"},
                                      "to_prompt": {"type": "string"}, "seed": {"type": "integer"},
                                      "to_seed": {"type": "integer"}, "model": {"type": "string"}}),
-             "413": TOO_LARGE, "415": NOT_JSON, "503": UNAVAILABLE}),
+             "413": TOO_LARGE, "415": NOT_JSON, "503": BUSY}),
     }
 
 
@@ -154,7 +157,7 @@ def _upload(summary: str, models: tuple[str, ...], answer: dict) -> dict:
     upload["maxProperties"] = 32
     body = {"multipart/form-data": {"schema": upload, "encoding": {"image": {"contentType": "image/png"}}}}
     return _post(summary, body,
-                 {"200": answer, "413": TOO_LARGE, "503": UNAVAILABLE}, [_query("model", _model(models), "")])
+                 {"200": answer, "413": TOO_LARGE, "503": BUSY}, [_query("model", _model(models), "")])
 
 
 @cache
@@ -185,7 +188,8 @@ def openapi_document(models_by_task: tuple[tuple[str, tuple[str, ...]], ...] = (
             "200": _json("Images", {"images": {"type": "array", "items": B64, "minItems": 1, "maxItems": 16},
                                     "seed": {"type": "integer"}, "prompt": {"type": "string"},
                                     "model": {"type": "string"}}),
-            "503": {**UNAVAILABLE, "description": "No text-to-image model loaded, or the generation queue is full "
+            "503": {**UNAVAILABLE, "description": "No text-to-image model loaded, or the generation queue is full, "
+                                                  "or (over 8 images) large generations are at their limit "
                                                   "(then a Retry-After header says when to try again)",
                     "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": False}}}},
             [_query("input", PROMPT, "the text prompt", required=True),

@@ -6,6 +6,10 @@
 - Forms: Werkzeug caps multipart forms (`MAX_FORM_MEMORY_SIZE`, `MAX_FORM_PARTS`) but parses a URL-encoded
   body whole, up to `MAX_CONTENT_LENGTH` (1 M fields in 3 MB cost a second of CPU). `FormParser` applies the
   same two caps to URL-encoded bodies, chunked or not: 413 beyond them.
+- Multipart uploads: Werkzeug's multipart decoder also holds its read buffer to `MAX_FORM_MEMORY_SIZE`, and it
+  reads 64 KiB at a time: whenever a read ended near a CR or LF (a possible boundary), the few bytes it kept
+  plus the next 64 KiB went over the 64 KiB limit, so a photo's file part got 413 at random (18 of 20 1024 px
+  JPEGs). `FormParser` reads in pieces of half the limit; the limit still applies to each non-file field.
 - Text: the query string and form bodies must be UTF-8 once percent-decoded (`%ff` is refused, not kept as
   the literal text "%FF").
 """
@@ -16,7 +20,7 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
+from werkzeug.formparser import FormDataParser, MultiPartParser
 
 log = logging.getLogger("backend")
 
@@ -93,6 +97,18 @@ class FormParser(FormDataParser):
         if not is_utf8(data):
             raise BadRequest("The form is not valid UTF-8 once percent-decoded.")
         return super()._parse_urlencoded(io.BytesIO(data), mimetype, len(data), options)
+
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        limit = self.max_form_memory_size
+        parser = MultiPartParser(stream_factory=self.stream_factory, max_form_memory_size=limit,
+                                 max_form_parts=self.max_form_parts, cls=self.cls,
+                                 buffer_size=64 * 1024 if limit is None else max(1024, limit // 2))
+        boundary = options.get("boundary", "").encode("ascii")
+        if not boundary:
+            raise ValueError("Missing boundary")
+        form, files = parser.parse(stream, boundary, content_length)
+        return stream, form, files
 
 
 class GuardedRequest(Request):

@@ -71,6 +71,16 @@ def test_metrics_count_requests_latency_errors_and_batches(client):
     assert "gan_studio_queued_images" in after and "/api/no-such-thing" not in after
 
 
+def test_made_up_methods_share_one_label(client):
+    before = client.get("/metrics").get_data(as_text=True)
+    for i in range(300):
+        assert client.open("/api/health/live", method=f"X{i:03d}FOO").status_code == 405
+    after = client.get("/metrics").get_data(as_text=True)
+    assert sample(after, "gan_studio_requests_total", method="other", route="unmatched", status="405") - \
+        sample(before, "gan_studio_requests_total", method="other", route="unmatched", status="405") == 300
+    assert "X000FOO" not in after and len(after) - len(before) < 2000
+
+
 def test_a_full_queue_answers_503_with_retry_after(app, client):
     batcher = app.extensions["gan_studio_models"]["text-to-image"].batcher
     entered, release, original = threading.Event(), threading.Event(), batcher.generate

@@ -5,6 +5,7 @@ import random
 from flask import Blueprint, abort, current_app, jsonify, request, send_file
 
 from backend import imaging, validation
+from backend.admission import heavy
 from backend.errors import BadRequest
 from backend.openapi import openapi_document
 from backend.routes import loaded_models, model_for, models_by_task, random_image
@@ -103,7 +104,8 @@ def _upload():
 @blueprint.post("/sketch")
 def sketch():
     model = model_for("sketch", request.args.get("model"))
-    return jsonify({"image": imaging.encode(model.pipeline(_upload()), scale=4)})
+    with heavy("sketch"):
+        return jsonify({"image": imaging.encode(model.pipeline(_upload()), scale=4)})
 
 
 @blueprint.get("/sketch/example")
@@ -115,8 +117,9 @@ def sketch_example():
 @blueprint.post("/enhance")
 def enhance():
     model = model_for("enhance", request.args.get("model"))
-    result = model.pipeline(_upload())
-    return jsonify({key: imaging.encode(result[key]) for key in ("low_res", "bicubic", "enhanced")})
+    with heavy("enhance"):
+        result = model.pipeline(_upload())
+        return jsonify({key: imaging.encode(result[key]) for key in ("low_res", "bicubic", "enhanced")})
 
 
 @blueprint.get("/enhance/example")

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from PIL import Image
 
 from backend import imaging, validation
+from backend.admission import heavy
 from backend.errors import BadRequest
 from backend.routes import model_for
 from deep_learning.common.images import to_pil
@@ -101,8 +102,10 @@ def interpolate():
     if not isinstance(fmt, str) or fmt not in FORMATS:  # a list or an object is no format either (was a 500)
         raise BadRequest(f"'format' must be one of {', '.join(FORMATS)}.")
     model = model_for("paint", body.get("model"))
-    images = morph(model.pipeline, (start, end), (seed, to_seed), frames)
-    return jsonify({"frames": [imaging.encode(image) for image in images],
-                    "animation": base64.b64encode(animation(images, fmt, duration)).decode("ascii"),
+    with heavy("interpolate"):
+        images = morph(model.pipeline, (start, end), (seed, to_seed), frames)
+        frames_b64 = [imaging.encode(image) for image in images]
+        moving = base64.b64encode(animation(images, fmt, duration)).decode("ascii")
+    return jsonify({"frames": frames_b64, "animation": moving,
                     "mime": FORMATS[fmt], "prompt": start, "to_prompt": end, "seed": seed, "to_seed": to_seed,
                     "model": model.name})

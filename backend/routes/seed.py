@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, jsonify, make_response, request
 
 from backend import imaging, validation
+from backend.admission import LARGE_GENERATION, heavy
 from backend.routes import model_for, random_image
 from deep_learning.common.images import to_pil
 
@@ -16,9 +17,10 @@ def text_to_image():
     n = validation.integer(request.args.get("n"), "n", 1, config["MAX_IMAGES"], default=5)
     seed = validation.seed(request.args.get("seed"))
     model = model_for("paint", request.args.get("model"))
-    images = model.batcher.submit([prompt] * n, [(seed + i) % (validation.MAX_SEED + 1) for i in range(n)])
-    return jsonify({"images": [imaging.encode(image) for image in to_pil(images)], "seed": seed,
-                    "prompt": prompt, "model": model.name})
+    with heavy("generate" if n > LARGE_GENERATION else "light"):
+        images = model.batcher.submit([prompt] * n, [(seed + i) % (validation.MAX_SEED + 1) for i in range(n)])
+        encoded = [imaging.encode(image) for image in to_pil(images)]
+    return jsonify({"images": encoded, "seed": seed, "prompt": prompt, "model": model.name})
 
 
 @blueprint.post("/mnist")
