@@ -82,3 +82,19 @@ def read_report(folder, shipped_name: str, kind: str) -> tuple[dict, str]:
         assert f"| {row['label']} |" in markdown
     assert metrics["notes"] in markdown and f"`{metrics['command']}`" in markdown
     return metrics, markdown
+
+
+def first_digits(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """`count` training digits: the first real ones when the MNIST cache exists, 28 px blobs otherwise."""
+    from deep_learning.common.data.mnist import CACHE_PATH, load_mnist
+
+    if CACHE_PATH.is_file():
+        images, labels = load_mnist("train")
+        return images[:count].copy(), labels[:count].astype(np.int64)
+    rng = np.random.default_rng(0)
+    labels = np.arange(count) % 10
+    images = np.zeros((count, 28, 28), np.uint8)
+    for i, digit in enumerate(labels):
+        y, x = 4 + digit, 4 + rng.integers(0, 10)
+        images[i, y : y + 10, x : x + 6] = 255
+    return images, labels.astype(np.int64)

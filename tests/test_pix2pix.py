@@ -1,4 +1,4 @@
-"""Pix2Pix: shapes, sketches, a few training steps, exact resume, checkpoint -> pipeline, odd drawings.
+"""Pix2Pix: shapes, sketches, a few training steps, evaluation, checkpoint -> pipeline, odd drawings.
 
 Tiny models on tiny fake data made here, so the tests need neither the data cache nor a shipped checkpoint.
 """
@@ -80,18 +80,6 @@ def test_training_writes_run(shipped):
     assert shipped["meta"]["image_size"] == 16 and shipped["state"]["examples"].shape[1:] == (16, 16, 3)
 
 
-def test_resume_continues_at_the_same_step(tiny, shipped):
-    """One epoch, stop, resume for the second: the same weights as the two epochs in one go."""
-    training_loop.train(tiny(run="resumed", epochs=1))
-    resumed = training_loop.train(tiny(run="resumed", epochs=2, resume=True))
-    a = load_checkpoint(shipped.parent / "checkpoint-epoch0002.pt")["state"]
-    b = load_checkpoint(resumed / "checkpoint-epoch0002.pt")["state"]
-    assert a["step"] == b["step"]
-    for name in ("generator", "discriminator"):
-        for key, value in a[name].items():
-            torch.testing.assert_close(b[name][key], value, msg=f"{name}.{key}")
-
-
 def test_pipeline_round_trip(shipped):
     pipeline, again = (SketchPipeline.from_checkpoint(shipped) for _ in range(2))
     sketch = pipeline.example_sketch(5)
@@ -111,7 +99,6 @@ def test_pipeline_accepts_odd_drawings(shipped, mode, size):
     assert image.mode == "RGB" and image.size == (16, 16)
 
 
-@pytest.mark.skipif(not SHIPPED_CHECKPOINT.is_file(), reason="no shipped checkpoint")
 def test_shipped_checkpoint():
     """What the backend loads: small, evaluated, and it colours a canvas drawing."""
     assert SHIPPED_CHECKPOINT.stat().st_size < 10 * 2**20
