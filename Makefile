@@ -45,7 +45,7 @@ test-e2e: data
 	scripts/e2e.sh
 
 benchmark: setup
-	$(PY) -m backend.benchmark
+	$(PY) -m tools.benchmark
 
 # Training steps of every model: img/s and GFLOP/s against this CPU's matmul peaks (a few minutes; needs free cores).
 benchmark-training: data
@@ -53,7 +53,7 @@ benchmark-training: data
 
 # gunicorn on loopback with the shipped models: throughput, latency percentiles, errors, worker memory.
 loadtest: setup
-	$(PY) -m backend.loadtest
+	$(PY) -m tools.loadtest
 
 clean:
 	rm -rf .venv data/node_modules data/cache frontend/node_modules frontend/dist

@@ -55,6 +55,6 @@ def from_environment() -> dict:
         "HEAVY_MAX_THREADS": int(os.environ.get("HEAVY_MAX_THREADS", "6")),
         "HEAVY_WAIT_S": float(os.environ.get("HEAVY_WAIT_S", "30")),
         # 0: torch's default, a thread per core. On 2 cores that serves 2x the images/s of 1 thread at
-        # concurrency 16 (`python -m backend.benchmark --torch_threads=1|2`); set 1 when several workers share a CPU.
+        # concurrency 16 (`python -m tools.benchmark --torch_threads=1|2`); set 1 when several workers share a CPU.
         "TORCH_THREADS": int(os.environ.get("TORCH_THREADS", "0")),
     }

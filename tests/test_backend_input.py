@@ -7,8 +7,8 @@ import time
 import pytest
 
 from backend.buffered_worker import RequestFraming
-from backend.loadtest import GunicornServer
 from tests.tiny_models import tiny_text_to_image
+from tools.loadtest import GunicornServer
 
 BROKEN_CHUNKED = {
     "bad chunk size": (b"zz\r\nhello\r\n0\r\n\r\n", False),

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from backend.batching import MicroBatcher, QueueFull
-from backend.loadtest import GunicornServer
-from backend.worker_kill import kill_one_worker
+from tools.loadtest import GunicornServer
+from tools.worker_kill import kill_one_worker
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def gunicorn(tmp_path_factory):
 
 
 def test_access_log_and_metrics_summed_over_the_workers(gunicorn):
-    from backend.slow_clients import probe
+    from tools.slow_clients import probe
 
     assert len(gunicorn.worker_pids()) == 2
     for seed in range(20):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from backend.loadtest import GunicornServer
-from backend.slow_clients import hold, probe
+from tools.loadtest import GunicornServer
+from tools.slow_clients import hold, probe
 
 THREADS = 8
 
@@ -44,7 +44,7 @@ def test_three_times_the_threads_in_slow_clients_and_health_still_answers(server
 def test_a_generation_is_served_while_slow_clients_hold_connections(server):
     from threading import Event, Thread
 
-    from backend.slow_clients import KINDS, SlowClient
+    from tools.slow_clients import KINDS, SlowClient
 
     stop = Event()
     clients = [SlowClient(server.port, KINDS[i % 4], stop) for i in range(2 * THREADS)]

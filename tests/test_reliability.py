@@ -6,7 +6,7 @@ checkpoint with every file in its run folder readable; a broken or code-carrying
 gunicorn with the path in its log, running no code. Covered elsewhere, not repeated here: a model that
 raises costs one request a 500 with an error id (test_backend_serving), start-up refusals in-process
 (test_backend), checkpoints refusing pickled code (test_checkpoint_config), upload limits (test_backend_models).
-The load report is `python -m backend.loadtest`.
+The load report is `python -m tools.loadtest`.
 """
 
 import http.client
@@ -23,13 +23,13 @@ import pytest
 import torch
 from PIL import Image
 
-from backend.loadtest import GunicornServer, ServerFailed
 from backend.registry import MODELS
 from deep_learning.common.checkpoint import FORMAT, FORMAT_VERSION, load_checkpoint
 from deep_learning.main_model.pipeline import GENERATOR_KIND
 from deep_learning.main_model.training_loop import DISCRIMINATOR_KIND, TRAINING_KIND
 from tests.hostile_requests import TABLE, build, send
 from tests.tiny_models import flip_bytes_inside_a_tensor, tiny_text_to_image
+from tools.loadtest import GunicornServer, ServerFailed
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = json.loads(TABLE.read_text())["requests"]

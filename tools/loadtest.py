@@ -1,4 +1,4 @@
-"""Load report: `python -m backend.loadtest` (or `make loadtest`). Prints numbers; asserts nothing.
+"""Load report: `python -m tools.loadtest` (or `make loadtest`). Prints numbers; asserts nothing.
 
 Starts the production server (gunicorn, `backend:create_app()`, loopback only, a free port) with the
 shipped checkpoints, or those GAN_STUDIO_MODELS names, warms it up, then drives `GET /?input=` with varied
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from backend.benchmark import drive
+from tools.benchmark import drive
 
 REPO = Path(__file__).resolve().parents[1]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "golden"]

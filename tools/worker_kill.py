@@ -1,4 +1,4 @@
-"""Worker-kill report: `python -m backend.worker_kill`. Prints numbers; asserts nothing (the test is
+"""Worker-kill report: `python -m tools.worker_kill`. Prints numbers; asserts nothing (the test is
 tests/test_backend_operations.py).
 
 Starts gunicorn as shipped (backend/gunicorn.conf.py: 2 preloaded workers) on loopback with the shipped
@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 
-from backend.loadtest import GunicornServer, varied_requests
+from tools.loadtest import GunicornServer, varied_requests
 
 
 def _get(port: int, path: str) -> int:

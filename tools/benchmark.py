@@ -1,4 +1,4 @@
-"""Serving benchmark: `python -m backend.benchmark` (or `make benchmark`). Prints numbers; asserts nothing.
+"""Serving benchmark: `python -m tools.benchmark` (or `make benchmark`). Prints numbers; asserts nothing.
 
 Starts two real HTTP servers on loopback in this process and drives `GET /?input=` with N concurrent
 clients: (1) GAN Studio's app (model loaded once, micro-batched, Pillow PNGs); (2) a faithful copy of

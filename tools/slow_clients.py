@@ -1,4 +1,4 @@
-"""Slow-client report: `python -m backend.slow_clients`. Prints numbers; asserts nothing (the test is
+"""Slow-client report: `python -m tools.slow_clients`. Prints numbers; asserts nothing (the test is
 tests/test_backend_slow_clients.py).
 
 Starts gunicorn as shipped (backend/gunicorn.conf.py; `--worker_class=gthread` for gunicorn's own threaded
@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 
-from backend.loadtest import GunicornServer
+from tools.loadtest import GunicornServer
 
 KINDS = ("headers trickled", "body trickled", "half the headers, then silent", "connected, silent")
 
