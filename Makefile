@@ -6,7 +6,7 @@ PIP := .venv/bin/pip
 BACKEND_PORT ?= 5000
 FRONTEND_PORT ?= 8080
 
-.PHONY: setup data run test test-python test-frontend test-e2e lint benchmark benchmark-training loadtest clean
+.PHONY: setup data run test test-quick test-python test-frontend test-e2e lint benchmark benchmark-training loadtest clean
 
 setup: .venv/.installed data/node_modules/.package-lock.json frontend/node_modules/.package-lock.json
 
@@ -37,6 +37,10 @@ lint: setup
 
 test-python: data
 	$(PY) -m pytest
+
+# The inner loop: lint and the Python tests not marked slow (no gunicorn, no torchrun, no schemathesis).
+test-quick: data lint
+	$(PY) -m pytest -m "not slow"
 
 test-frontend: setup
 	npm test --prefix frontend

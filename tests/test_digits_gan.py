@@ -269,11 +269,9 @@ def test_evaluation_writes_a_report_it_can_read_back(tiny_pipeline, tmp_path, mo
     assert (out / "samples.png").is_file() and not (tmp_path / "cache").exists()
 
 
-@pytest.mark.slow
-def test_torchrun_two_processes_train_and_resume(tmp_path, request):
+@pytest.mark.slow  # starts four Python processes
+def test_torchrun_two_processes_train_and_resume(tmp_path):
     """DDP over gloo: two processes share each epoch; a resumed run continues the step count."""
-    if "slow" not in request.config.option.markexpr:
-        pytest.skip("starts four Python processes: run with -m slow")
     script = Path(training_loop.__file__)
     flags = [*TINY_FLAGS, f"--saved={tmp_path}", "--limit=128", f"--out={tmp_path / 'd.pt'}"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

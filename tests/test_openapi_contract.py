@@ -8,9 +8,13 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from backend.registry import MODELS
 from tests.tiny_models import tiny_text_to_image
 from tools.loadtest import REPO, GunicornServer
+
+pytestmark = pytest.mark.slow  # gunicorn with every model and ~770 schemathesis cases: minutes
 
 # Per operation and phase; 12 make ~770 cases (CI). A longer run: SCHEMATHESIS_MAX_EXAMPLES=100 pytest -s <this file>
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))

@@ -31,6 +31,7 @@ from tests.hostile_requests import TABLE, build, send
 from tests.tiny_models import flip_bytes_inside_a_tensor, tiny_text_to_image
 from tools.loadtest import GunicornServer, ServerFailed
 
+pytestmark = pytest.mark.slow  # gunicorn with every model, a training run killed and resumed: minutes
 REPO = Path(__file__).resolve().parents[1]
 ROWS = json.loads(TABLE.read_text())["requests"]
 # every registered model: the shipped checkpoints, and tiny weights for text to image
