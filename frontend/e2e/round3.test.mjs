@@ -127,6 +127,11 @@ describe('GAN Studio, round 3', { concurrency: false, skip: !BASE && 'E2E_BASE_U
     assert.match(link, /#\/paint\?prompt=grinning\+face&seed=1234&n=5$/)
     const first = await page.locator('.image-grid img').evaluateAll((imgs) => imgs.map((i) => i.src))
     assert.deepEqual(await page.locator('.tile__seed').allInnerTexts(), ['seed 1234', 'seed 1235', 'seed 1236', 'seed 1237', 'seed 1238'])
+    // Enter on "4x": the focus stays on that picture (it used to fall to the top of the page).
+    await page.getByRole('button', { name: 'Enlarge image 1 4x' }).focus()
+    await page.keyboard.press('Enter')
+    await page.locator('.tile__badge').waitFor()
+    assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Open image 1 large/)
     await page.context().close()
 
     const fresh = await open({ viewport: { width: 1280, height: 900 } })
@@ -215,7 +220,7 @@ describe('GAN Studio, round 3', { concurrency: false, skip: !BASE && 'E2E_BASE_U
     await page.context().close()
   })
 
-  it('the listed labels reach 4.5:1 contrast in light and dark, and the phone status is a word', async () => {
+  it('the listed labels reach 4.5:1 contrast in light and dark, and the phone status is a word', async (t) => {
     const page = await open(PHONE)
     await page.goto(`${BASE}/#/paint`)
     await page.locator('.chip--unseen .badge').first().waitFor()
@@ -237,6 +242,7 @@ describe('GAN Studio, round 3', { concurrency: false, skip: !BASE && 'E2E_BASE_U
       await page.click('a[href="#/paint"]')
       Object.assign(ratios, await page.evaluate(contrastOf, ['.chip--unseen .badge', '.chip-row__label', '.view__intro p']))
       await page.click('a[href="#/models"]')
+      t.diagnostic(`${theme}: ${Object.entries(ratios).map(([label, ratio]) => `${label} ${ratio.toFixed(2)}`).join(', ')}`)
       for (const [label, ratio] of Object.entries(ratios)) assert.ok(ratio >= 4.5, `${theme}: ${label} has ${ratio.toFixed(2)}:1`)
     }
     await page.context().close()
