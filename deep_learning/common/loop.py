@@ -73,9 +73,9 @@ def fit(training: TrainingRun) -> Progress:
     heartbeat = Heartbeat(run.root, enabled=ddp.is_main)  # heartbeat.json: the Runs tab's "training"
     heartbeat.beat(progress.epoch, progress.step, force=True)
     for epoch in range(progress.epoch + 1, config.epochs + 1):
-        t.start_epoch(epoch)
-        sums, counts = defaultdict(float), defaultdict(int)
         started = progress.start_epoch()
+        t.start_epoch(epoch)  # inside the epoch's clocks: its set-up (an IMLE refresh) counts against a budget
+        sums, counts = defaultdict(float), defaultdict(int)
         bar = tqdm(range(t.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not ddp.is_main,
                    leave=False)
         for i in bar:

@@ -97,43 +97,19 @@ class Affine(nn.Module):
         return x * self.gamma(cond)[..., None, None] + self.beta(cond)[..., None, None]
 
 
-class BlockNoise(nn.Module):
-    """StyleGAN's per-pixel noise, scaled by a learnt per-channel strength that starts at zero (so a
-    checkpoint without it loads unchanged). The map is a fixed random projection of the image's own
-    noise vector z, so one seed still gives one picture, whatever else is in the batch."""
-
-    def __init__(self, z_dim: int, size: int, channels: int):
-        super().__init__()
-        projection = torch.randn(z_dim, size * size, generator=torch.Generator().manual_seed(size))
-        self.register_buffer("projection", projection / math.sqrt(z_dim), persistent=False)  # N(0, 1) per pixel
-        self.strength = nn.Parameter(torch.zeros(channels))
-        self.size = size
-
-    def forward(self, h: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        noise = (z.float() @ self.projection).view(len(z), 1, self.size, self.size).to(h.dtype)
-        return h + self.strength.to(h.dtype)[:, None, None] * noise
-
-
 class FusionUpBlock(nn.Module):
-    """Upsample x2, then two (affine -> LeakyReLU -> conv [+ noise]) steps, plus a 1x1 shortcut."""
+    """Upsample x2, then two (affine -> LeakyReLU -> conv) steps, plus a 1x1 shortcut."""
 
-    def __init__(self, c_in: int, c_out: int, cond_dim: int, noise: tuple[int, int] | None = None):
+    def __init__(self, c_in: int, c_out: int, cond_dim: int):
         super().__init__()
         self.affine1, self.conv1 = Affine(cond_dim, c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
         self.affine2, self.conv2 = Affine(cond_dim, c_out), nn.Conv2d(c_out, c_out, 3, padding=1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
-        self.noise1 = self.noise2 = None
-        if noise:  # (z_dim, output size)
-            self.noise1, self.noise2 = BlockNoise(*noise, c_out), BlockNoise(*noise, c_out)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
         h = self.conv1(F.leaky_relu(self.affine1(x, cond), 0.2))
-        if self.noise1 is not None:
-            h = self.noise1(h, z)
         h = self.conv2(F.leaky_relu(self.affine2(h, cond), 0.2))
-        if self.noise2 is not None:
-            h = self.noise2(h, z)
         return self.shortcut(x) + h
 
 
@@ -141,14 +117,12 @@ class DFGenerator(nn.Module):
     """With `rgb_skip`, the image is also drawn at half resolution (`to_rgb_low`) and the last block only
     adds to its enlargement (StyleGAN2's skip generator, one level): a model grown from a half-resolution
     export starts as that export's images, enlarged, when the new `to_rgb` starts at zero. With
-    `block_noise`, every block adds per-pixel noise (`BlockNoise`). With `text_layout`, the 4x4 start is
-    drawn from the prompt as well as the noise (DF-GAN draws it from the noise alone, so the noise chooses
-    the silhouette and the prompt only modulates it); its text part starts at zero, so a checkpoint
-    without it loads as it was."""
+    `text_layout`, the 4x4 start is drawn from the prompt as well as the noise (DF-GAN draws it from the
+    noise alone, so the noise chooses the silhouette and the prompt only modulates it); its text part starts
+    at zero, so a checkpoint without it loads as it was."""
 
     def __init__(self, text_dim: int, z_dim: int = 100, image_size: int = 32, width: int = 32,
-                 max_channels: int = 256, rgb_skip: bool = False, block_noise: bool = False,
-                 text_layout: bool = False):
+                 max_channels: int = 256, rgb_skip: bool = False, text_layout: bool = False):
         super().__init__()
         self.z_dim = z_dim
         n = _n_up(image_size, 4)
@@ -159,9 +133,7 @@ class DFGenerator(nn.Module):
         if self.text_fc is not None:
             nn.init.zeros_(self.text_fc.weight)
             nn.init.zeros_(self.text_fc.bias)
-        self.blocks = nn.ModuleList(
-            FusionUpBlock(channels[i], channels[i + 1], cond_dim, (z_dim, 8 * 2**i) if block_noise else None)
-            for i in range(n))
+        self.blocks = nn.ModuleList(FusionUpBlock(channels[i], channels[i + 1], cond_dim) for i in range(n))
         self.to_rgb = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-1], 3, 3, padding=1))
         self.to_rgb_low = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(channels[-2], 3, 3, padding=1)) \
             if rgb_skip else None
@@ -172,9 +144,9 @@ class DFGenerator(nn.Module):
         x = self.fc(z) if self.text_fc is None else self.fc(z) + self.text_fc(text)
         x = x.view(len(z), -1, 4, 4)
         for block in self.blocks[:-1]:
-            x = block(x, cond, z)
+            x = block(x, cond)
         low = self.to_rgb_low(x) if self.to_rgb_low is not None else None
-        rgb = self.to_rgb(self.blocks[-1](x, cond, z))
+        rgb = self.to_rgb(self.blocks[-1](x, cond))
         if low is not None:
             rgb = rgb + F.interpolate(low, scale_factor=2, mode="bilinear", align_corners=False)
         return torch.tanh(rgb)
@@ -192,24 +164,9 @@ class DownBlock(nn.Module):
         return F.avg_pool2d(self.shortcut(x), 2) + h
 
 
-class CosineClassHead(nn.Module):
-    """Class logits as scaled cosine similarities of a projected feature and one learnt proxy per class
-    (the proxy form of ReACGAN's classifier): with a thousand classes, a spectrally normalised linear head
-    learns too slowly to guide G, and normalised proxies keep D's features from growing to win."""
-
-    def __init__(self, channels: int, num_classes: int, dim: int = 128, scale: float = 10.0):
-        super().__init__()
-        self.project = nn.Linear(channels, dim)
-        self.proxies = nn.Parameter(torch.randn(num_classes, dim))
-        self.scale = scale
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.scale * F.normalize(self.project(h), dim=1) @ F.normalize(self.proxies, dim=1).T
-
-
 class DFDiscriminator(nn.Module):
     def __init__(self, text_dim: int, num_classes: int, image_size: int = 32, width: int = 32,
-                 max_channels: int = 256, text_channels: int = 64, class_head: str = "linear"):
+                 max_channels: int = 256, text_channels: int = 64):
         super().__init__()
         n = _n_up(image_size, 4)
         channels = [min(width * 2**i, max_channels) for i in range(n + 1)]
@@ -217,8 +174,7 @@ class DFDiscriminator(nn.Module):
         self.blocks = nn.Sequential(*(DownBlock(channels[i], channels[i + 1]) for i in range(n)))
         c = channels[-1]
         self.real_fake = spectral_norm(nn.Linear(c, 1))
-        self.classes = (CosineClassHead(c, num_classes) if class_head == "cosine"
-                        else spectral_norm(nn.Linear(c, num_classes)))
+        self.classes = spectral_norm(nn.Linear(c, num_classes))
         self.text = spectral_norm(nn.Linear(text_dim, text_channels))
         self.match = nn.Sequential(spectral_norm(nn.Conv2d(c + text_channels, c, 3, padding=1)), nn.LeakyReLU(0.2),
                                    spectral_norm(nn.Conv2d(c, 1, 4)))
@@ -242,8 +198,4 @@ def build_generator(arch: str, **kwargs) -> nn.Module:
 
 
 def build_discriminator(arch: str, **kwargs) -> nn.Module:
-    if arch == "projected":  # imported here: it needs timm and the pretrained weights, serving does not
-        from deep_learning.main_model.projected import ProjectedDiscriminator
-
-        return ProjectedDiscriminator(**kwargs)
     return ARCHITECTURES[arch][1](**kwargs)
