@@ -132,3 +132,12 @@ describe('Runs: state and epoch', () => {
     expect(newerRun({ ...listed, epoch: 5 }, { ...detail, state: 'stopped' }).state).toBe('stopped')
   })
 })
+
+describe('Use via API for uploads', () => {
+  it('sends a local file as multipart, in curl and in Python', () => {
+    const call = describeCall('enhance', { file: 'emoji.png' }, 'http://s')
+    expect(curlSnippet(call)).toContain('-X POST -F image=@emoji.png http://s/api/enhance')
+    expect(curlSnippet(call)).toContain(".enhanced' | base64 -d > image.png")
+    expect(pythonSnippet(call)).toContain('requests.post("http://s/api/enhance", files={"image": open("emoji.png", "rb")}, timeout=60)')
+  })
+})

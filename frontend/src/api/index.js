@@ -246,7 +246,8 @@ export function docsUrl(base = API_BASE) {
 }
 
 /**
- * The exact request behind a result, for "Use via API": `{ method, url, form?, json?, result }`, where
+ * The exact request behind a result, for "Use via API": `{ method, url, form?, json?, files?, result }`
+ * (`files`: field -> the name of a local file to upload), where
  * `result` says where the image is in the answer (`key`, whether it is a `list`, the file `ext`).
  */
 export function describeCall(name, params = {}, base = API_BASE) {
@@ -260,6 +261,10 @@ export function describeCall(name, params = {}, base = API_BASE) {
         result: { key: 'img', list: false, ext: 'jpg' } }
     case 'mix':
       return { method: 'POST', url: `${root}/api/mix`, json: { weights: params.weights, seed: params.seed }, result: { key: 'image', list: false, ext: 'png' } }
+    case 'sketch':
+      return { method: 'POST', url: `${root}/api/sketch`, files: { image: params.file ?? 'sketch.png' }, result: { key: 'image', list: false, ext: 'png' } }
+    case 'enhance':
+      return { method: 'POST', url: `${root}/api/enhance`, files: { image: params.file ?? 'picture.png' }, result: { key: 'enhanced', list: false, ext: 'png' } }
     case 'random':
       return { method: 'GET', url: `${root}/api/random?${query({ model: params.model, seed: params.seed })}`, result: { key: 'image', list: false, ext: 'png' } }
     default:

@@ -22,6 +22,7 @@ export function curlSnippet(call) {
   if (call.method !== 'GET') parts.push('-X', call.method)
   if (call.json) parts.push('-H', shellQuote('Content-Type: application/json'), '-d', shellQuote(JSON.stringify(call.json)))
   for (const [key, value] of Object.entries(call.form ?? {})) parts.push('-F', shellQuote(`${key}=${value}`))
+  for (const [key, file] of Object.entries(call.files ?? {})) parts.push('-F', shellQuote(`${key}=@${file}`))
   parts.push(shellQuote(call.url))
   const { key, list, ext } = call.result
   const pick = list ? `.${key}[0]` : `.${key}`
@@ -37,6 +38,7 @@ export function pythonSnippet(call) {
   if (Object.keys(params).length) args.push(`params=${pyValue(coerce(params))}`)
   if (call.form) args.push(`data=${pyValue(call.form)}`)
   if (call.json) args.push(`json=${pyValue(call.json)}`)
+  if (call.files) args.push(`files={${Object.entries(call.files).map(([k, f]) => `${py(k)}: open(${py(f)}, "rb")`).join(', ')}}`)
   args.push('timeout=60')
   const { key, list, ext } = call.result
   const save = list
