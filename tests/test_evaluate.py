@@ -24,6 +24,9 @@ def test_evaluate_real_and_a_tiny_model(tmp_path, emoji32):
         assert real[split]["is"] >= 1.0 and 0 <= real[split]["class_accuracy"] <= 1
         assert real[split]["concept_top5"] > tiny[split]["concept_top5"]  # the judge knows real emoji
         assert real[split]["diversity"] == 1.0 and tiny[split]["diversity"] >= 0
+        assert real[split]["pixel_diversity"] == 1.0 and tiny[split]["pixel_diversity"] >= 0
+        assert real[split]["concept_top1"] > tiny[split]["concept_top1"]
+        assert real[split]["concept_top1"] <= real[split]["concept_top5"]
     assert json.loads(out.with_suffix(".json").read_text())["rows"][1]["label"] == "tiny"
     table = out.with_suffix(".md").read_text()
     assert "| real data |" in table and "12 train-prompt and 12 held-out-prompt images" in table

@@ -99,12 +99,22 @@ def test_generate_cli_writes_what_the_pipeline_draws(tmp_path):
     meta = TextToImage.from_checkpoint(path).meta
     splits = {"train": meta["train_prompts"], "held-out": meta["test_prompts"]}
     assert rows and all(prompt in splits[split] for split, prompt in rows)
-    assert len(rows) == sum(min(8, len(prompts)) for prompts in splits.values())
-    assert Image.open(grid).size == (2 * (4 * 34 + 2), 2 * (len(rows) * 34 + 2))  # 32 px images, 2 px gaps, x2
+    assert len(rows) == sum(min(8, len(prompts)) for prompts in splits.values())  # too few panel words: a pick
+    columns = 6 + 1 + 4  # the real emoji in each of the six styles, a gap, four seeds
+    assert Image.open(grid).size == (2 * (columns * 34 + 2), 2 * (len(rows) * 34 + 2))  # 32 px, 2 px gaps, x2
+    cells = np.asarray(Image.open(grid).convert("RGB"))[4 : 4 + 64, 4 : 4 + columns * 68].reshape(64, columns, 68, 3)
+    assert (cells[:, 6] == 255).all() and not (cells[:, 0] == 255).all()  # a white gap after a real emoji
     width, height = Image.open(labelled).size  # the same, with a margin of prompt labels on the left
-    assert height == 2 * (len(rows) * 34 + 2) and width > 2 * (4 * 34 + 2) + 40
-    margin = np.asarray(Image.open(labelled).convert("L"))[:, : width - 2 * (4 * 34 + 2)]
+    assert height == 2 * (len(rows) * 34 + 2) and width > 2 * (columns * 34 + 2) + 40
+    margin = np.asarray(Image.open(labelled).convert("L"))[:, : width - 2 * (columns * 34 + 2)]
     assert (margin < 128).any(axis=1)[2 * 2 + 32 - 4 : 2 * 2 + 32 + 4].any()  # ink beside the first row
+
+
+def test_the_showcase_is_the_everyday_panel_beside_the_real_emoji():
+    pipeline = TextToImage.from_checkpoint(REPO / "deep_learning/main_model/checkpoints/default.pt")
+    rows = generate.showcase_prompts(pipeline)
+    assert [prompt for _, prompt in rows] == list(generate.PANEL)  # every panel word is an emoji concept
+    assert {split for split, _ in rows} == {"train", "held-out"} and rows[0] == ("train", "cat")
 
 
 def test_shipped_model_draws_different_prompts_differently():

@@ -13,9 +13,11 @@ with no ImageNet in it, for models trained against ImageNet features (a projecte
 can lower Inception FID without better pictures (Kynkäänniemi et al. 2023). Two more come from the
 concept judge (`classifiers/checkpoints/emoji_concept.pt`, trained on real images of all 1,636 concepts
 of both splits, never on generator output):
-- concept top-5: the share of images whose own concept is in the judge's top 5 of 1,636 (chance 0.3%);
+- concept top-5 (top-1): the share of images whose own concept is in the judge's top 5 of 1,636 (is its
+  first choice); chance 0.3% (0.06%);
 - diversity: for `--diversity_prompts` prompts of the split, `--diversity_seeds` images each, the mean
-  pairwise distance of their judge features over the same for the real images of those concepts.
+  pairwise distance of their judge features over the same for the real images of those concepts; pixel
+  diversity the same on the pixels themselves (do different seeds draw different pictures at all).
 A model made at a lower resolution than `--image_size` is scored through a second stage named by
 `--second_stage NAME=bicubic|SRGAN_CHECKPOINT`: its images enlarged by bicubic interpolation, or by the
 super-resolution GAN (4x) and then reduced to the evaluated size by area averaging.
@@ -73,11 +75,13 @@ def score(images: torch.Tensor, reference_features: tuple[torch.Tensor, torch.Te
         logits = classifier.head(emoji_features)  # its forward is head(features): one pass serves both
     kid, kid_std = scores.kernel_distance(reference_features, fake_features)
     inception_score, _ = scores.inception_score(logits)
+    judged = classify(judge, images)
     return {scores.FID: round(scores.frechet_distance(reference_features, fake_features), 3),
             scores.FID_EMOJI: round(scores.frechet_distance(reference_emoji, emoji_features), 3),
             scores.KID: round(kid, 5), scores.KID_STD: round(kid_std, 5), scores.IS: round(inception_score, 3),
             scores.ACCURACY: round(scores.accuracy(logits, labels), 4),
-            scores.CONCEPT_TOP5: round(scores.top_k_accuracy(classify(judge, images), concepts, 5), 4)}
+            scores.CONCEPT_TOP5: round(scores.top_k_accuracy(judged, concepts, 5), 4),
+            scores.CONCEPT_TOP1: round(scores.accuracy(judged, concepts), 4)}
 
 
 @torch.inference_mode()
@@ -114,12 +118,13 @@ def generate_all(generate: Generate, prompts: list[str], seeds: list[int], batch
 
 
 def diversity(data: TextImageData, concepts: np.ndarray, judge, generate: Generate, seeds: int,
-              real_groups: list[torch.Tensor]) -> float:
-    """Variety across `seeds` images of each concept's prompt (judge features) relative to `real_groups`,
-    the judge features of the real images of the same concepts."""
+              real_groups: list[torch.Tensor], real_pixels: list[torch.Tensor]) -> tuple[float, float]:
+    """Variety across `seeds` images of each concept's prompt relative to the real images of the same
+    concepts: in judge features (`real_groups`) and in pixels (`real_pixels`)."""
     prompts = [data.concepts[c] for c in concepts for _ in range(seeds)]
     images = generate_all(generate, prompts, [10_000 + j % seeds for j in range(len(prompts))])
-    return scores.diversity_ratio(list(judge_features(judge, images).split(seeds)), real_groups)
+    return (scores.diversity_ratio(list(judge_features(judge, images).split(seeds)), real_groups),
+            scores.diversity_ratio(list(images.flatten(1).split(seeds)), real_pixels))
 
 
 def evaluate(data: TextImageData, models: dict[str, Generate], classifier, network: InceptionFeatures,
@@ -149,8 +154,11 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
         prompts = [data.concepts[c] for c in data.concept[candidates]]
         varied = diversity_concepts(data, split, diversity_prompts)
         real_groups = [judge_features(judge, from_uint8(data.images[data.concept == c])) for c in varied]
+        real_pixels = [from_uint8(data.images[data.concept == c]).flatten(1) for c in varied]
         # the real row against itself: 1.0 by definition, a check of the arithmetic
         report["rows"][0][split_name][scores.DIVERSITY] = round(scores.diversity_ratio(real_groups, real_groups), 4)
+        report["rows"][0][split_name][scores.PIXEL_DIVERSITY] = round(
+            scores.diversity_ratio(real_pixels, real_pixels), 4)
         if clip_scores:
             report["rows"][0][split_name][scores.CLIP_SCORE] = round(next(iter(clip_scores.values()))(real, prompts), 3)
         for row, (name, generate) in zip(report["rows"][1:], models.items(), strict=True):
@@ -158,15 +166,15 @@ def evaluate(data: TextImageData, models: dict[str, Generate], classifier, netwo
             row[split_name] = score(fake, ref_features, labels, concepts, network, classifier, judge)
             if name in clip_scores:
                 row[split_name][scores.CLIP_SCORE] = round(clip_scores[name](fake, prompts), 3)
-            row[split_name][scores.DIVERSITY] = round(
-                diversity(data, varied, judge, generate, diversity_seeds, real_groups), 4)
+            in_features, in_pixels = diversity(data, varied, judge, generate, diversity_seeds, real_groups, real_pixels)
+            row[split_name] |= {scores.DIVERSITY: round(in_features, 4), scores.PIXEL_DIVERSITY: round(in_pixels, 4)}
         report["diversity"] = {"prompts": len(varied), "seeds": diversity_seeds}
     return report
 
 
 def markdown(report: dict) -> str:
     metrics = [scores.FID, scores.FID_EMOJI, scores.KID, scores.IS, scores.ACCURACY, scores.CONCEPT_TOP5,
-               scores.DIVERSITY]
+               scores.CONCEPT_TOP1, scores.DIVERSITY, scores.PIXEL_DIVERSITY]
     if any(scores.CLIP_SCORE in row["train"] for row in report["rows"]):
         metrics.append(scores.CLIP_SCORE)
     header = "| model | " + " | ".join(f"{m} train | {m} test" for m in metrics) + " |"
@@ -179,7 +187,7 @@ def markdown(report: dict) -> str:
               f"scored against {r['train']} / {r['test']} other real images of the same prompts. "
               f"FID/KID: {report['feature_network']}. IS, class accuracy and fid_emoji (FID in its penultimate "
               f"features): {report['is_network']}. "
-              f"Concept top-5 and diversity: {report['judge_network']}; diversity over "
+              f"Concept top-5, top-1 and diversity: {report['judge_network']}; diversity over "
               f"{report['diversity']['prompts']} prompts per split, {report['diversity']['seeds']} seeds each."
               + (f" CLIP score: {report['clip_network']}." if report.get("clip_network") else "")
               + "".join(f" {name}: its {size} px images brought to {report['image_size']} px by {_shown(stage)}."

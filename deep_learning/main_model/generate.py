@@ -4,9 +4,10 @@
     python deep_learning/main_model/generate.py --showcase --out=deep_learning/main_model/checkpoints/samples.png
 
 The first writes `generated/red-apple-0.png` ... (image i of a prompt uses seed + i, as `GET /?input=` does).
-`--showcase` draws the README grid: 8 training prompts, then 8 held-out prompts from the checkpoint's own
-split (one row each, `--n` seeds across), the same with each row labelled as `<out>_labelled.png`, and lists
-the rows in `<out>_prompts.txt`.
+`--showcase` draws the README panel: words a new user would type (animals, food, vehicles, weather, objects,
+faces), training prompts first, then held-out ones, one row each: the concept's real emoji in every art style
+(grey where a style lacks it), a white gap, then `--n` seeds. The same with each row labelled is
+`<out>_labelled.png`; `<out>_prompts.txt` lists the rows.
 """
 
 import argparse
@@ -18,18 +19,50 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script from any working directory
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from deep_learning.common.images import save_grid
+import numpy as np
+import torch
+
+from deep_learning.common.data.emoji import cache_path, load_emoji
+from deep_learning.common.images import from_uint8, save_grid
 from deep_learning.common.paths import model_dir
 from deep_learning.main_model.pipeline import TextToImage
 
 SHIPPED_CHECKPOINT = model_dir("main_model") / "checkpoints" / "default.pt"
 
 
+# everyday words, each an emoji's own name: 24 training concepts, then 8 held out (the split is by concept)
+PANEL = ("cat", "dog", "house", "robot", "snowman", "guitar", "frog", "octopus", "rainbow", "penguin", "butterfly",
+         "red apple", "banana", "pizza", "strawberry", "automobile", "bicycle", "airplane", "sun", "cloud",
+         "umbrella", "fire", "grinning face", "birthday cake",
+         "rocket", "hamburger", "carrot", "ghost", "light bulb", "rabbit", "tiger", "lion")
+
+
 def showcase_prompts(pipeline: TextToImage, per_split: int = 8, seed: int = 1234) -> list[tuple[str, str]]:
-    """A fixed, seeded pick of (split, prompt) pairs from the prompts the checkpoint trained and held out."""
-    rng = random.Random(seed)
-    return [(split, prompt) for split, key in (("train", "train_prompts"), ("held-out", "test_prompts"))
-            for prompt in rng.sample(pipeline.meta[key], min(per_split, len(pipeline.meta[key])))]
+    """(split, prompt) of the panel's words the checkpoint knows, in its own split; a checkpoint trained on
+    other data (a few concepts, another data set) gets a seeded pick of its own prompts instead."""
+    splits = {"train": pipeline.meta["train_prompts"], "held-out": pipeline.meta["test_prompts"]}
+    rows = [(split, word) for split, prompts in splits.items() for word in PANEL if word in prompts]
+    if len(rows) < len(PANEL) // 2:
+        rng = random.Random(seed)
+        rows = [(split, prompt) for split, prompts in splits.items()
+                for prompt in rng.sample(prompts, min(per_split, len(prompts)))]
+    return rows
+
+
+def real_columns(prompts: list[str], size: int) -> torch.Tensor | None:
+    """Each prompt's real emoji, one per art style (grey where a style has none), then a white gap; None
+    where the prompts are not emoji concepts of the cached data."""
+    data = load_emoji(size) if cache_path(size).is_file() else None
+    if data is None or any(prompt not in data.concepts for prompt in prompts):
+        return None
+    columns = []
+    for prompt in prompts:
+        rows = np.flatnonzero(data.concept == data.concepts.index(prompt))
+        for style in range(len(data.style_names)):
+            of_style = rows[data.style[rows] == style]
+            columns.append(from_uint8(data.images[of_style[:1]])[0] if len(of_style) else torch.zeros(3, size, size))
+        columns.append(torch.ones(3, size, size))
+    return torch.stack(columns).view(len(prompts), len(data.style_names) + 1, 3, size, size)
 
 
 def slug(prompt: str) -> str:
@@ -57,9 +90,14 @@ def main(argv=None) -> list[Path]:
         rows = showcase_prompts(pipeline)
         prompts = [prompt for _, prompt in rows for _ in range(args.n)]
         images = pipeline.generate(prompts, [args.seed + i for _ in rows for i in range(args.n)])
+        images = images.view(len(rows), args.n, *images.shape[1:])
+        real = real_columns([prompt for _, prompt in rows], pipeline.image_size)
+        images = torch.cat([real, images], dim=1) if real is not None else images
+        nrow = images.shape[1]
+        images = images.flatten(0, 1)
         labelled = out.with_name(f"{out.stem}_labelled{out.suffix}")
-        save_grid(images, out, nrow=args.n, scale=2)  # the page labels its rows itself, from <out>_prompts.txt
-        save_grid(images, labelled, nrow=args.n, scale=2, row_labels=[f"{split}: {prompt}" for split, prompt in rows])
+        save_grid(images, out, nrow=nrow, scale=2)  # the page labels its rows itself, from <out>_prompts.txt
+        save_grid(images, labelled, nrow=nrow, scale=2, row_labels=[f"{split}: {prompt}" for split, prompt in rows])
         out.with_name(f"{out.stem}_prompts.txt").write_text("".join(f"{split}: {prompt}\n" for split, prompt in rows))
         print(f"wrote {out} and {labelled}")
         return [out, labelled]

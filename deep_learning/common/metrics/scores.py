@@ -22,6 +22,8 @@ warnings.filterwarnings("ignore", message="std\\(\\): degrees of freedom.*")
 
 FID, KID, KID_STD, IS, IS_STD, ACCURACY = "fid", "kid", "kid_std", "is", "is_std", "class_accuracy"
 CONCEPT_TOP5, DIVERSITY, CLIP_SCORE = "concept_top5", "diversity", "clip_score"
+CONCEPT_TOP1 = "concept_top1"  # the judge names the prompt's own concept first
+PIXEL_DIVERSITY = "pixel_diversity"  # diversity measured on the pixels rather than on judge features
 FID_EMOJI = "fid_emoji"  # FID in the emoji classifier's features: no ImageNet in them (Kynkäänniemi et al. 2023)
 L1, PSNR, SSIM = "l1", "psnr", "ssim"  # paired image quality: an output against the image it should be
 
