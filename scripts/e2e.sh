@@ -2,7 +2,7 @@
 # End-to-end: the real backend (tiny test checkpoints) + the built page, driven by Debian's chromium.
 # The tests may stop and start the backend ($work/backend.sh stop|start: recovery after a restart) and
 # train a tiny digits GAN into $work/runs (the Runs tab), all inside this script's temporary folder.
-# E2E_SPECS="e2e/round3.test.mjs" runs only the named spec files (paths inside frontend/).
+# E2E_SPECS="e2e/round3.test.mjs" runs only the named spec files (paths inside frontend/; --flags go to node --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_browser.sh

@@ -37,7 +37,7 @@ function exhausted(err, tries) {
  * failed because the backend could not be reached runs again by itself once the backend answers.
  * `elapsed`: milliseconds the last successful call took, retries included.
  */
-export function useRequest(fn, { busyRetries = BUSY_RETRIES, keepOnError = false } = {}) {
+export function useRequest(fn, { busyRetries = BUSY_RETRIES } = {}) {
   const data = shallowRef(null)
   const error = shallowRef(null)
   const loading = ref(false)
@@ -80,7 +80,7 @@ export function useRequest(fn, { busyRetries = BUSY_RETRIES, keepOnError = false
     } catch (err) {
       if (id !== latest || err?.name === 'AbortError') return undefined
       error.value = err instanceof Error ? err : new Error(String(err))
-      if (!keepOnError) data.value = null
+      data.value = null
       if (err?.network) connection.reportFailure()
       return undefined
     } finally {
