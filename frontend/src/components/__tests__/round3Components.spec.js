@@ -121,3 +121,20 @@ describe('ModelCard while the server is unreachable', () => {
     expect(mount(ModelCard, { props: { model } }).get('[data-testid="model-status"]').text()).toBe('loaded')
   })
 })
+
+describe('ImageGrid large view, 4x', () => {
+  it('enlarges from the large view and keeps its button (and the focus) in place', async () => {
+    const enhance = vi.fn(async () => PNG)
+    const w = mount(ImageGrid, { props: { images: [PNG], seeds: [3], enhance }, attachTo: document.body })
+    await w.get('button[aria-label="Open image 1 large, seed 3"]').trigger('click')
+    await flushPromises()
+    const button = () => w.findAll('dialog button').find((b) => /4x/.test(b.text()))
+    await button().trigger('click')
+    await flushPromises()
+    expect(enhance).toHaveBeenCalledTimes(1)
+    expect(button().text()).toBe('Enlarged 4x')
+    expect(button().attributes('aria-disabled')).toBe('true')
+    expect(w.get('[data-testid="lightbox-caption"]').text()).toBe('seed 3 · 4x')
+    w.unmount()
+  })
+})
