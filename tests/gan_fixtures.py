@@ -64,20 +64,25 @@ class ColourFeatures:
         return torch.cat([x.mean(dim=(1, 2)), x.flatten(1).std(1, keepdim=True)], dim=1)
 
 
-def read_report(folder, shipped_name: str, kind: str) -> tuple[dict, str]:
-    """What an evaluation wrote into `folder`: its metrics.json and metrics.md, after checking that the shipped
-    checkpoint beside them carries the same rows and that the sample grid is an image."""
+def evaluate_tiny(evaluate: ModuleType, checkpoint, out, *flags: str) -> tuple[dict, str]:
+    """Runs an evaluation command (`evaluate.main`) on a tiny checkpoint with `ColourFeatures` for Inception's, then
+    reads back what it wrote into `out`: metrics.json and metrics.md, after checking that the shipped checkpoint
+    beside them (named and of the kind the evaluated one is) carries the same rows and the sample grid is an image."""
     import json
 
     from PIL import Image
 
     from deep_learning.common.checkpoint import load_checkpoint
 
-    metrics = json.loads((folder / "metrics.json").read_text())
-    markdown = (folder / "metrics.md").read_text()
-    stored = load_checkpoint(folder / shipped_name, kind=kind)["meta"]["metrics"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
+        evaluate.main([f"--checkpoint={checkpoint}", f"--out_dir={out}", *flags])
+    metrics = json.loads((out / "metrics.json").read_text())
+    markdown = (out / "metrics.md").read_text()
+    kind = load_checkpoint(checkpoint)["kind"]
+    stored = load_checkpoint(out / evaluate.SHIPPED_CHECKPOINT.name, kind=kind)["meta"]["metrics"]
     assert stored == {"rows": metrics["rows"], "notes": metrics["notes"]}
-    assert Image.open(folder / "samples.png").size[0] > 0
+    assert Image.open(out / "samples.png").size[0] > 0
     for row in metrics["rows"]:
         assert f"| {row['label']} |" in markdown
     assert metrics["notes"] in markdown and f"`{metrics['command']}`" in markdown

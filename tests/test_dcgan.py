@@ -15,7 +15,7 @@ from deep_learning.common.data.image_split import load_image_split
 from deep_learning.dcgan import evaluate, training_loop
 from deep_learning.dcgan.models import KIND, Discriminator, Generator
 from deep_learning.dcgan.pipeline import SHIPPED_CHECKPOINT, RandomImagePipeline
-from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
+from tests.gan_fixtures import evaluate_tiny, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=48)
 
@@ -116,12 +116,10 @@ def test_shipped_checkpoint():
     assert pipeline.sample(1, seed=0)[0].size == (32, 32)
 
 
-def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path):
     """`python deep_learning/dcgan/evaluate.py` end to end on the tiny model (cheap features for Inception's)."""
-    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
     out = tmp_path / "report"
-    evaluate.main([f"--checkpoint={shipped}", f"--out_dir={out}", "--samples=8", "--real=8"])
-    metrics, markdown = read_report(out, "dcgan.pt", KIND)
+    metrics, markdown = evaluate_tiny(evaluate, shipped, out, "--samples=8", "--real=8")
     reference, model = metrics["rows"]
     assert metrics["samples"] == metrics["real"] == 8 and "(8 samples)" in model["label"]
     for split in ("train", "test"):

@@ -13,7 +13,7 @@ from deep_learning.pix2pix import evaluate, training_loop
 from deep_learning.pix2pix.models import KIND, PatchDiscriminator, UNetGenerator
 from deep_learning.pix2pix.pipeline import SHIPPED_CHECKPOINT, SketchPipeline, sketch_from_image
 from deep_learning.pix2pix.sketch import PAPER, STROKE, drawing_to_sketch
-from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
+from tests.gan_fixtures import evaluate_tiny, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=40)
 
@@ -107,12 +107,10 @@ def test_shipped_checkpoint():
     assert pipeline(canvas()).size == (64, 64) and pipeline.example_sketch(0).size == (64, 64)
 
 
-def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path):
     """`python deep_learning/pix2pix/evaluate.py` end to end on the tiny model (cheap features for Inception's)."""
-    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
     out = tmp_path / "report"
-    evaluate.main([f"--checkpoint={shipped}", f"--out_dir={out}", "--pairs=6", "--fid_images=4"])
-    metrics, markdown = read_report(out, "pix2pix.pt", KIND)
+    metrics, markdown = evaluate_tiny(evaluate, shipped, out, "--pairs=6", "--fid_images=4")
     reference, model = metrics["rows"]
     assert metrics["pairs"] == {"train": 6, "test": 6} and metrics["fid_images"] == 4
     assert set(reference["test"]) == {"fid", "kid", "kid_std"} and reference["train"] == {}

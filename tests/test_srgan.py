@@ -16,7 +16,7 @@ from deep_learning.srgan import evaluate, training_loop
 from deep_learning.srgan.models import KIND, Discriminator, Generator
 from deep_learning.srgan.perceptual import ClassifierFeatureLoss
 from deep_learning.srgan.pipeline import MAX_INPUT_SIDE, SHIPPED_CHECKPOINT, SuperResolutionPipeline
-from tests.gan_fixtures import ColourFeatures, read_report, tiny_fixture
+from tests.gan_fixtures import evaluate_tiny, tiny_fixture
 
 tiny = tiny_fixture(training_loop, count=40)
 
@@ -123,14 +123,11 @@ def test_shipped_checkpoint():
     assert low.size == (16, 16) and pipeline(low)["enhanced"].size == (64, 64)
 
 
-def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path, monkeypatch):
+def test_evaluation_writes_a_report_it_can_read_back(shipped, tmp_path):
     """`python deep_learning/srgan/evaluate.py` end to end on the tiny model, with the same model standing in
     for the no-GAN baseline (cheap features for Inception's)."""
-    monkeypatch.setattr(evaluate, "InceptionFeatures", ColourFeatures)
     out = tmp_path / "report"
-    evaluate.main([f"--checkpoint={shipped}", f"--baseline={shipped}", f"--out_dir={out}", "--pairs=6",
-                   "--fid_images=4"])
-    metrics, markdown = read_report(out, "srgan.pt", KIND)
+    metrics, markdown = evaluate_tiny(evaluate, shipped, out, f"--baseline={shipped}", "--pairs=6", "--fid_images=4")
     reference, bicubic, baseline, model = metrics["rows"]
     assert reference["train"] == {} and bicubic["label"] == "bicubic (PIL)" and "shipped" in model["label"]
     assert baseline["test"] == {key: value for key, value in model["test"].items() if key in baseline["test"]}

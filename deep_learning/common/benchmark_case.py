@@ -80,6 +80,12 @@ def adam(module: torch.nn.Module, lr: float, beta1: float) -> torch.optim.Adam:
     return torch.optim.Adam(module.parameters(), lr, betas=(beta1, 0.999))
 
 
+def optimised_pair(generator, discriminator, variant: Variant, lr_g: float, lr_d: float, beta1: float):
+    """(opt_g, opt_d, g_train, d_train): Adam for each network, and each as the variant runs it (compiled or not)."""
+    return (adam(generator, lr_g, beta1), adam(discriminator, lr_d, beta1), compiled(generator, variant),
+            compiled(discriminator, variant))
+
+
 def is_default(config, variant: Variant) -> bool:
     return not variant.compile and (config.bf16, config.channels_last) == (variant.bf16, variant.channels_last)
 
