@@ -138,3 +138,13 @@ describe('ImageGrid large view, 4x', () => {
     w.unmount()
   })
 })
+
+describe('ModelCard columns', () => {
+  it('names the metrics columns as the card from /api/models says', () => {
+    const model = { name: 'x', kind: 'new-kind', title: 'X', available: true, columns: { train: 'Seen faces', test: 'Unseen faces', test_help: 'Faces never trained on.' },
+      metrics: { rows: [{ label: 'x', train: { fid: 1 }, test: { fid: 2 } }] } }
+    const w = mount(ModelCard, { props: { model } })
+    expect(w.findAll('thead th').map((th) => th.text())).toEqual(['Metric', 'Seen faces', 'Unseen faces'])
+    expect(w.get('.metrics__legend').text()).toContain('Unseen faces: Faces never trained on.')
+  })
+})
