@@ -171,13 +171,6 @@ def setup_distributed(device_name: str) -> Distributed:
     return Distributed(rank, world_size, device)
 
 
-def training_time(training: dict) -> str:
-    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, threads: 1": honest on a machine shared with other jobs."""
-    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
-    threads = training.get("config", {}).get("threads") or "default"
-    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
-
-
 def start_process(config) -> Distributed:
     """The first lines of a training loop: joins the process group (under torchrun), sets `config.threads`
     (0 keeps torch's default), takes rank 0's `config.bf16` and seeds this process with `config.seed + rank`."""

@@ -16,7 +16,6 @@ import torch
 from deep_learning.common.checkpoint import store_metrics
 from deep_learning.common.images import save_grid
 from deep_learning.common.metrics.scores import FID, KID, KID_STD, L1, PSNR, SSIM
-from deep_learning.common.training import training_time
 
 HEADINGS = {FID: "FID", KID: "KID", L1: "L1", PSNR: "PSNR", SSIM: "SSIM"}
 DEVIATIONS = {KID: KID_STD}  # printed "value ± deviation" in the same cell
@@ -51,6 +50,13 @@ def cell(values: dict, key: str) -> str:
         return ""
     deviation = DEVIATIONS.get(key)
     return f"{values[key]} ± {values[deviation]}" if deviation in values else str(values[key])
+
+
+def training_time(training: dict) -> str:
+    """"2671.6 s wall-clock (812.0 s of CPU) on cpu, threads: 1": honest on a machine shared with other jobs."""
+    cpu = f" ({training['cpu_seconds']} s of CPU)" if "cpu_seconds" in training else ""
+    threads = training.get("config", {}).get("threads") or "default"
+    return f"{training.get('seconds')} s wall-clock{cpu} on {training.get('device')}, threads: {threads}"
 
 
 def trained_for(training: dict, data: str = "images") -> str:
