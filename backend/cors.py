@@ -15,6 +15,7 @@ from flask_cors import CORS
 
 METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 HEADERS = ["Content-Type"]  # JSON bodies; multipart and form posts need no preflight
+EXPOSED = ["Retry-After"]  # the page reads it from a 503 to say when it tries again
 ORIGIN = re.compile(r"(https?)://(\*\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*)(:\d{1,5})?", re.IGNORECASE)
 
 
@@ -34,7 +35,8 @@ def init_app(app: Flask) -> None:
     if not origins:
         return
     if origins == ["*"]:
-        CORS(app, origins="*", send_wildcard=True, methods=METHODS, allow_headers=HEADERS, max_age=600)
+        CORS(app, origins="*", send_wildcard=True, methods=METHODS, allow_headers=HEADERS, expose_headers=EXPOSED,
+             max_age=600)
         return
     CORS(app, origins=[origin_pattern(origin) for origin in origins], methods=METHODS, allow_headers=HEADERS,
-         max_age=600)
+         expose_headers=EXPOSED, max_age=600)

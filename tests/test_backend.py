@@ -117,6 +117,7 @@ def test_unknown_route_and_wrong_method_are_json(client):
 def test_cors_for_the_configured_origin_only(client):
     allowed = client.get("/?input=red&n=1", headers={"Origin": "http://localhost:8080"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
+    assert allowed.headers["Access-Control-Expose-Headers"] == "Retry-After"  # the page reads a 503's wait
     other = client.get("/?input=red&n=1", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
 
