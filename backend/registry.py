@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deep_learning import benchmark_cases as text_to_image_cases
 from deep_learning.common.benchmark_case import Builder
-from deep_learning.common.paths import model_dir
 from deep_learning.dcgan import benchmark as dcgan_case
 from deep_learning.dcgan import pipeline as dcgan
 from deep_learning.digits_gan import benchmark as digits_case
 from deep_learning.digits_gan import pipeline as digits
+from deep_learning.main_model import benchmark as text_to_image_cases
 from deep_learning.main_model import pipeline as text_to_image
 from deep_learning.pix2pix import benchmark as pix2pix_case
 from deep_learning.pix2pix import pipeline as pix2pix
@@ -123,7 +122,7 @@ register(ModelEntry(
     "text-to-image", text_to_image.GENERATOR_KIND, text_to_image.TextToImage, ("paint",),
     "Text to image", "A TAC-GAN-style generator conditioned on a frozen text embedding: type a few words, get "
     "five images.",
-    model_dir("main_model") / "checkpoints" / "default.pt", text_to_image_cases.CASES, batched=True,
+    text_to_image.SHIPPED_CHECKPOINT, text_to_image_cases.CASES, batched=True,
     columns=Columns("Train prompts", "Held-out prompts", "Prompts the model never saw in training."),
     example=lambda pipeline: pipeline("red apple", n=2, seed=0)))
 register(ModelEntry(  # before digits: the default of /example1.png and /api/random

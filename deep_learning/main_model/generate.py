@@ -24,11 +24,7 @@ import torch
 
 from deep_learning.common.data.emoji import cache_path, load_emoji
 from deep_learning.common.images import from_uint8, save_grid
-from deep_learning.common.paths import model_dir
-from deep_learning.main_model.pipeline import TextToImage
-
-SHIPPED_CHECKPOINT = model_dir("main_model") / "checkpoints" / "default.pt"
-
+from deep_learning.main_model.pipeline import SHIPPED_CHECKPOINT, TextToImage
 
 # everyday words, each an emoji's own name: 24 training concepts, then 8 held out (the split is by concept)
 PANEL = ("cat", "dog", "house", "robot", "snowman", "guitar", "frog", "octopus", "rainbow", "penguin", "butterfly",

@@ -22,10 +22,12 @@ from torch import nn
 from deep_learning.common.checkpoint import load_checkpoint, load_float_state, save_checkpoint
 from deep_learning.common.device import bf16_is_fast
 from deep_learning.common.images import to_pil
+from deep_learning.common.paths import model_dir
 from deep_learning.common.text_encoders import PromptEncoder, load_text_encoder
 from deep_learning.main_model.models import build_generator
 
 GENERATOR_KIND = "text-to-image/generator"
+SHIPPED_CHECKPOINT = model_dir("main_model") / "checkpoints" / "default.pt"
 
 
 def export_generator(path: Path, generator: nn.Module, args: dict, meta: dict) -> Path:

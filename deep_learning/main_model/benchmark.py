@@ -1,9 +1,6 @@
 """Text to image's training-speed cases (deep_learning/common/benchmark_case.py), one per recipe: a cycle of
 `gp_every` steps (one with the gradient penalty) on real emoji and caption embeddings through the loop's own
-Trainer, and one generator batch.
-
-They belong in deep_learning/main_model/benchmark.py, as every other model keeps its case in its folder;
-they wait here while that package is rewritten. backend/registry.py names them in the text-to-image entry.
+Trainer, and one generator batch. backend/registry.py names them in the text-to-image entry.
 """
 
 import tempfile
@@ -72,8 +69,8 @@ def emoji64(variant: Variant) -> Case:
 
 @on_request
 def emoji64_imle(variant: Variant) -> Case:
-    """The reconstruction stage with conditional IMLE: a refresh (8 generator passes an image, every 4 epochs)
-    is not in this step; the training log's images_per_s includes it."""
+    """The reconstruction stage with conditional IMLE: a refresh (imle_samples generator passes an image every
+    imle_every epochs) is not in this step; the training log's images_per_s includes it."""
     return text_to_image(variant, "emoji64_imle")
 
 
