@@ -3,10 +3,9 @@
 
 PY := .venv/bin/python
 PIP := .venv/bin/pip
-BACKEND_PORT ?= 5000
 FRONTEND_PORT ?= 8080
 
-.PHONY: setup data run test test-quick test-python test-frontend test-e2e lint benchmark benchmark-training loadtest clean
+.PHONY: setup data nginx run test test-quick test-python test-frontend test-e2e lint benchmark benchmark-training loadtest clean
 
 setup: .venv/.installed data/node_modules/.package-lock.json frontend/node_modules/.package-lock.json
 
@@ -26,16 +25,20 @@ frontend/node_modules/.package-lock.json: frontend/package.json frontend/package
 data: setup
 	$(PY) -m deep_learning.prepare_data
 
-# Backend on :$(BACKEND_PORT) with the shipped models, the built page on :$(FRONTEND_PORT).
-run: data
-	BACKEND_PORT=$(BACKEND_PORT) FRONTEND_PORT=$(FRONTEND_PORT) scripts/run.sh
+# Debian's nginx, the HTTP front end of every served path (backend/serve.py).
+nginx:
+	scripts/install_nginx.sh
+
+# The built page and the API with the shipped models on one origin, :$(FRONTEND_PORT) (nginx in front of gunicorn).
+run: data nginx
+	FRONTEND_PORT=$(FRONTEND_PORT) scripts/run.sh
 
 test: data lint test-python test-frontend test-e2e
 
 lint: setup
 	.venv/bin/ruff check .
 
-test-python: data
+test-python: data nginx
 	$(PY) -m pytest
 
 # The inner loop: lint and the Python tests not marked slow (no gunicorn, no torchrun, no schemathesis).
@@ -55,8 +58,9 @@ benchmark: setup
 benchmark-training: data
 	$(PY) -m deep_learning.benchmark_training --profile
 
-# gunicorn on loopback with the shipped models: throughput, latency percentiles, errors, worker memory.
-loadtest: setup
+# The served stack (nginx + gunicorn) on loopback with the shipped models: throughput, latency percentiles, errors,
+# worker memory.
+loadtest: setup nginx
 	$(PY) -m tools.loadtest
 
 clean:

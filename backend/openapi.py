@@ -23,14 +23,18 @@ TOO_LARGE = {"description": "Body over the limits: 4 MB in all; forms 64 KiB of 
              "content": ERROR_BODY}
 NOT_JSON = {"description": "The body is not sent as application/json", "content": ERROR_BODY}
 HTML_ERROR = {"text/html": {"schema": {"type": "string"}}}
-# Every route may answer these: invalid UTF-8 in the query (the app), an unfinished request (the worker),
-# a request line over 4 KB or headers over gunicorn's limits (gunicorn itself, before the app, in HTML).
+# Every route may answer these: invalid UTF-8 in the query (the app); through the served stack's nginx
+# (backend/nginx.conf), too many requests from one address; a request line over 4 KB or headers over gunicorn's
+# limits (gunicorn itself, before the app, in HTML).
 EVERY_ROUTE = {
     "400": {"description": "Bad input; on every route: a query string that is not UTF-8 once percent-decoded",
             "content": ERROR_BODY},
-    "408": {"description": "The request was not all sent in time (head 10 s, whole request 60 s)",
-            "content": ERROR_BODY},
+    "408": {"description": "The request was not all sent in time (nginx: head within 10 s, 10 s at most between "
+                           "two reads of the body); nginx may close the connection instead", "content": ERROR_BODY},
     "414": {"description": "Request line over 4094 bytes (answered by gunicorn)", "content": HTML_ERROR},
+    "429": {"description": "Too many requests from this address at once or per second (nginx, on the API's "
+                           "routes); a Retry-After header says when to try again", "content": ERROR_BODY,
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "required": False}}},
     "431": {"description": "Header fields over gunicorn's limits", "content": HTML_ERROR},
 }
 PROMPT_RULES = ("1-200 characters once NFC-normalised and whitespace-folded, with at least one visible character; "

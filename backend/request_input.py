@@ -123,3 +123,16 @@ def init_app(app: Flask) -> None:
     def query_is_utf8():
         if not is_utf8(request.query_string):
             raise BadRequest("The query string is not valid UTF-8 once percent-decoded (e.g. %ff).")
+
+    @app.after_request
+    def read_what_was_sent(response):
+        """A refusal sent before the body was read (a busy route, a wrong type): the body is read to its end
+        first, so the server does not close a socket with unread bytes in it, which resets the connection
+        and loses the answer (nginx then says 502 instead of the 4xx or 503 + Retry-After)."""
+        if response.status_code >= 400 and request.content_length:
+            try:
+                while request.stream.read(64 * 1024):
+                    pass
+            except Exception:  # a body that cannot be read has had its own answer already
+                pass
+        return response

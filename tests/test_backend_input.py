@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from backend.buffered_worker import RequestFraming
 from tests.tiny_models import tiny_text_to_image
 from tools.loadtest import GunicornServer
 
@@ -148,11 +147,3 @@ def test_a_small_form_still_works_and_percent_ff_in_it_is_refused(client):
     assert client.post("/mnist", data={"value": "12"}).status_code == 503  # parsed; no digits model loaded here
     response = client.post("/mnist", data=b"value=1%ff", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and "UTF-8" in response.get_json()["error"]
-
-
-@pytest.mark.parametrize("size", [b"-6", b"+5", b"0x5", b"1_0", b"5 5", b""])
-def test_a_chunk_size_that_is_not_plain_hex_ends_the_framing(size):
-    """The event loop must hand such a request on (gunicorn answers 400), never loop over it."""
-    framing = RequestFraming()
-    head = b"POST /api/mix HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert framing.feed(head + size + b"\r\nhello\r\n")

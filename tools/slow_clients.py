@@ -1,8 +1,8 @@
 """Slow-client report: `python -m tools.slow_clients`. Prints numbers; asserts nothing (the test is
 tests/test_backend_slow_clients.py).
 
-Starts gunicorn as shipped (backend/gunicorn.conf.py; `--worker_class=gthread` for gunicorn's own threaded
-worker, the setup before issue 15) on loopback, opens `--holders` connections that each hold a request
+Starts the served stack as shipped (nginx in front of gunicorn, backend/serve.py; `--direct` for gunicorn
+alone, without nginx) on loopback, opens `--holders` connections that each hold a request
 unfinished (four kinds in turn: headers trickled a byte at a time, a body trickled after its headers, half
 the headers then silence, connected and silent), then probes `/api/health/live` once a second: how many
 probes answered, and how fast.
@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 
-from tools.loadtest import GunicornServer
+from tools.loadtest import GunicornServer, ServedStack
 
 KINDS = ("headers trickled", "body trickled", "half the headers, then silent", "connected, silent")
 
@@ -83,13 +83,13 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holders", type=int, default=64, help="slow connections (4x the 2 x 8 threads)")
     parser.add_argument("--probes", type=int, default=15)
-    parser.add_argument("--worker_class", default="", help="e.g. gthread; default: the shipped buffered worker")
+    parser.add_argument("--direct", action="store_true", help="gunicorn alone, without nginx in front")
     args = parser.parse_args(argv)
-    extra = ("--worker-class", args.worker_class) if args.worker_class else ()
-    with GunicornServer(env={"GAN_STUDIO_MODELS": "digits"}, extra_args=extra) as server:
+    server_class = GunicornServer if args.direct else ServedStack
+    with server_class(env={"GAN_STUDIO_MODELS": "digits"}) as server:
         r = hold(server.port, args.holders, args.probes)
     slowest = f"{r['slowest_s'] * 1000:.0f} ms" if r["slowest_s"] is not None else "-"
-    print(f"worker class {args.worker_class or 'backend.buffered_worker.BufferedThreadWorker'}, 2 workers x 8 threads: "
+    print(f"{'gunicorn alone' if args.direct else 'nginx + gunicorn'}, 2 workers x 8 threads: "
           f"{r['holders']} slow connections held; /api/health/live answered {r['answered']} of {r['probes']} "
           f"probes (10 s timeout each), slowest {slowest}")
 

@@ -1,7 +1,7 @@
 """Worker-kill report: `python -m tools.worker_kill`. Prints numbers; asserts nothing (the test is
 tests/test_backend_operations.py).
 
-Starts gunicorn as shipped (backend/gunicorn.conf.py: 2 preloaded workers) on loopback with the shipped
+Starts the served stack (backend/serve.py: nginx, gunicorn with 2 preloaded workers) on loopback with the shipped
 models, drives `GET /?input=` from `--concurrency` clients, SIGKILLs one worker mid-burst, and keeps
 driving: requests that failed (the killed worker's in-flight ones), the longest time without any
 successful answer, and how long until the master had forked a replacement that answers.
@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 
-from tools.loadtest import GunicornServer, varied_requests
+from tools.loadtest import GunicornServer, ServedStack, varied_requests
 
 
 def _get(port: int, path: str) -> int:
@@ -81,7 +81,7 @@ def main(argv=None) -> None:
     parser.add_argument("--preload", type=int, default=1, help="0: each worker loads the models itself after the "
                                                                "fork (the setup before issue 15, with --workers=1)")
     args = parser.parse_args(argv)
-    with GunicornServer(workers=args.workers, env={"GUNICORN_PRELOAD": str(args.preload)}) as server:
+    with ServedStack(workers=args.workers, env={"GUNICORN_PRELOAD": str(args.preload)}) as server:
         r = kill_one_worker(server, args.concurrency, args.before_s, args.after_s, varied_requests(10_000))
     replaced = f"{r['replaced_s']:.2f} s" if r["replaced_s"] is not None else "not within the run"
     preload = "" if args.preload else " without preload"
