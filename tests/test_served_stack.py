@@ -58,7 +58,8 @@ def test_a_body_over_4_mb_is_refused_before_gunicorn_reads_it(stack):
     connection.putheader("Content-Length", str(5 * 10**6))
     connection.endheaders()
     response = connection.getresponse()
-    assert response.status == 413
+    assert response.status == 413 and response.getheader("Content-Type") == "application/json"
+    assert "over 4 MB" in json.loads(response.read())["error"]
     connection.close()
 
 
