@@ -116,3 +116,10 @@ def test_the_contract_refuses_tensors():
     from deep_learning.common.pipeline import pil_images
     with pytest.raises(TypeError, match="not PIL images"):
         pil_images(torch.zeros(1, 3, 8, 8))
+
+
+@pytest.mark.parametrize("name", sorted(registry.shipped_checkpoints()))
+def test_every_shipped_checkpoint_carries_the_digest_of_its_weights(name):
+    """A bit flip inside a shipped checkpoint is refused on load only where the file records its SHA-256."""
+    loaded = load_checkpoint(registry.shipped_checkpoints()[name])
+    assert loaded["verified"] and len(loaded["state_sha256"]) == 64
