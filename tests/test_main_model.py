@@ -326,3 +326,11 @@ def test_imle_training_pulls_each_image_from_its_own_noise_and_resumes_bit_for_b
     with torch.no_grad():
         expected = (whole.generator(z, text) - real).abs().mean().item()
     assert stats["recon_l1"] == pytest.approx(expected, abs=2e-2)  # bf16 autocast in the step
+
+
+def test_imle_under_the_discriminator_trains_both_players(tmp_path):
+    trainer = Trainer(tiny(tmp_path, recon_weight=10.0, imle_samples=2, imle_every=1))
+    model = TextToImage.from_checkpoint(trainer.train())
+    log = (tmp_path / "tiny" / "log.jsonl").read_text()
+    assert '"loss_d"' in log and '"recon_l1"' in log  # the GAN stage keeps each image's own noise
+    assert model.generate(["a"], [0]).shape == (1, 3, 32, 32)
