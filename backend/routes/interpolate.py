@@ -4,7 +4,6 @@ seeds of one prompt, or both at once; a strip of frames and a looping GIF or Web
 import base64
 import io
 
-import torch
 from flask import Blueprint, Flask, current_app, jsonify, request
 from PIL import Image
 
@@ -12,8 +11,6 @@ from backend import imaging, validation
 from backend.admission import heavy
 from backend.errors import BadRequest
 from backend.routes import model_for
-from deep_learning.common.images import to_pil
-from deep_learning.main_model.pipeline import noise_for_seeds
 
 blueprint = Blueprint("interpolate", __name__, url_prefix="/api")
 
@@ -24,30 +21,6 @@ ANIMATION_SCALE = 4  # 32 px frames would be a speck in a downloaded file; crisp
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
-
-
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation of row vectors, lengths interpolated linearly: every frame stays as "typical" a
-    point of the noise (or embedding) distribution as its ends, where a straight line passes near zero."""
-    na, nb = a.norm(dim=-1, keepdim=True), b.norm(dim=-1, keepdim=True)
-    ua, ub = a / na.clamp_min(1e-8), b / nb.clamp_min(1e-8)
-    t = t[:, None]
-    omega = torch.arccos((ua * ub).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
-    if float(omega.abs().max()) < 1e-4:  # the same direction: a straight line is the arc
-        direction = ua + t * (ub - ua)
-    else:
-        direction = (torch.sin((1 - t) * omega) * ua + torch.sin(t * omega) * ub) / torch.sin(omega)
-    return direction * (na + t * (nb - na))
-
-
-@torch.inference_mode()
-def morph(pipeline, prompts: tuple[str, str], seeds: tuple[int, int], frames: int) -> list[Image.Image]:
-    text = pipeline.embed(list(prompts))
-    noise = noise_for_seeds(list(seeds), pipeline.z_dim)
-    t = torch.linspace(0, 1, frames)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=pipeline.bf16):
-        images = pipeline.generator(slerp(noise[:1], noise[1:], t), slerp(text[:1], text[1:], t)).float()
-    return to_pil(images)
 
 
 def animation(frames: list[Image.Image], fmt: str, duration_ms: int) -> bytes:
@@ -103,7 +76,7 @@ def interpolate():
         raise BadRequest(f"'format' must be one of {', '.join(FORMATS)}.")
     model = model_for("paint", body.get("model"))
     with heavy("interpolate"):
-        images = morph(model.pipeline, (start, end), (seed, to_seed), frames)
+        images = model.pipeline.morph((start, end), (seed, to_seed), frames)
         frames_b64 = [imaging.encode(image) for image in images]
         moving = base64.b64encode(animation(images, fmt, duration)).decode("ascii")
     return jsonify({"frames": frames_b64, "animation": moving,

@@ -40,6 +40,20 @@ def noise_for_seeds(seeds: Sequence[int], z_dim: int) -> torch.Tensor:
     return torch.stack([torch.randn(z_dim, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
 
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation of row vectors, lengths interpolated linearly: every frame stays as "typical" a
+    point of the noise (or embedding) distribution as its ends, where a straight line passes near zero."""
+    na, nb = a.norm(dim=-1, keepdim=True), b.norm(dim=-1, keepdim=True)
+    ua, ub = a / na.clamp_min(1e-8), b / nb.clamp_min(1e-8)
+    t = t[:, None]
+    omega = torch.arccos((ua * ub).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
+    if float(omega.abs().max()) < 1e-4:  # the same direction: a straight line is the arc
+        direction = ua + t * (ub - ua)
+    else:
+        direction = (torch.sin((1 - t) * omega) * ua + torch.sin(t * omega) * ub) / torch.sin(omega)
+    return direction * (na + t * (nb - na))
+
+
 class TextToImage:
     def __init__(self, generator: nn.Module, encoder: PromptEncoder, meta: dict, cache_size: int = 1024,
                  precision: str = "auto"):
@@ -95,6 +109,17 @@ class TextToImage:
             for p in prompts:
                 self._cache.move_to_end(p)
             return torch.stack([self._cache[p] for p in prompts])
+
+    @torch.inference_mode()
+    def morph(self, prompts: tuple[str, str], seeds: tuple[int, int], frames: int) -> list[Image.Image]:
+        """`frames` pictures on the way from (prompt, seed) to (prompt, seed): noise and prompt embedding
+        interpolated along arcs together, so the first and last frames are what `__call__` draws for them."""
+        text = self.embed(list(prompts))
+        noise = noise_for_seeds(list(seeds), self.z_dim)
+        t = torch.linspace(0, 1, frames)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            images = self.generator(slerp(noise[:1], noise[1:], t), slerp(text[:1], text[1:], t)).float()
+        return to_pil(images)
 
     @torch.inference_mode()
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> torch.Tensor:
