@@ -36,11 +36,11 @@ class SelectionSpace(nn.Module):
         return torch.cat([small / PIXELS, features], dim=1)
 
     @staticmethod
-    def distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """Pairwise distances [len(a), len(b)] of embeddings: L1 on the pixel part, squared L2 on features."""
-        pixel = torch.cdist(a[:, :PIXELS], b[:, :PIXELS], p=1)
-        feature = torch.cdist(a[:, PIXELS:], b[:, PIXELS:]).pow(2)
-        return pixel + feature
+    def distance(target: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """[n, k] distances of each target embedding [n, D] to its own k candidates [n, k, D]: L1 on the pixel
+        part, squared L2 on the features."""
+        difference = candidates - target[:, None]
+        return difference[..., :PIXELS].abs().sum(-1) + difference[..., PIXELS:].pow(2).sum(-1)
 
 
 class NoiseBank(nn.Module):
@@ -67,7 +67,7 @@ class NoiseBank(nn.Module):
                 fake = generator(z, prompts.repeat_interleave(samples, 0))
             target = space.embed(real)
             candidates = space.embed(fake).view(n, samples, -1)
-            distance = torch.stack([SelectionSpace.distance(target[i : i + 1], candidates[i])[0] for i in range(n)])
+            distance = SelectionSpace.distance(target, candidates)
             best = distance.argmin(1)
             self.z[start : start + n] = z.view(n, samples, -1)[torch.arange(n, device=device), best].to(self.z)
             total += distance.min(1).values.sum().item()
