@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './chromium.mjs'
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/+$/, '')
 const CONTROL = process.env.E2E_BACKEND_CONTROL
@@ -22,12 +22,7 @@ const pageErrors = []
 before(async () => {
   if (!BASE) return
   await mkdir(ARTIFACTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
 })
 after(() => browser?.close())
 

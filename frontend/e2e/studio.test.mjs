@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium } from './chromium.mjs'
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/+$/, '')
 const CONTROL = process.env.E2E_BACKEND_CONTROL
@@ -31,13 +31,7 @@ if (!BASE) {
 before(async () => {
   if (!BASE) return
   await mkdir(ARTIFACTS, { recursive: true })
-  // chromium.launch always starts from a fresh, temporary user-data-dir.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.setDefaultTimeout(TIMEOUT)
   page.on('pageerror', (err) => pageErrors.push(err.message))
